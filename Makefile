@@ -1,0 +1,46 @@
+# Every target sets itself up on a fresh machine (Python 3.11, Java 17 and Maven are needed;
+# everything else is fetched from PyPI and Maven Central) and is fast the second time.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+KAFKA_LIBS := .kafka/libs
+MVN_DEP := org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies
+
+.PHONY: setup demo test lint bench bench-full smoke clean
+setup: $(VENV)/.installed $(KAFKA_LIBS)/.fetched
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+$(KAFKA_LIBS)/.fetched: kafka/pom.xml
+	@command -v java >/dev/null || { echo "Java 17 is needed for the embedded Kafka broker: apt-get install openjdk-17-jre-headless"; exit 1; }
+	@command -v mvn >/dev/null || { echo "Maven is needed to fetch the Kafka jars: apt-get install maven"; exit 1; }
+	rm -rf $(KAFKA_LIBS)
+	mvn -q -B -f kafka/pom.xml $(MVN_DEP) -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(KAFKA_LIBS)
+	@touch $@
+
+demo: setup
+	$(BIN)/fiulink demo
+
+lint: setup
+	$(BIN)/ruff check streams tests bench
+	$(BIN)/ruff format --check streams tests bench
+	$(BIN)/mypy streams/core
+
+test: setup lint
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m bench
+
+bench-full: setup
+	$(BIN)/python -m bench --full
+
+smoke: setup
+	../shared/checks/contract-smoke
+
+clean:
+	rm -rf $(VENV) .kafka var .pytest_cache .mypy_cache .ruff_cache

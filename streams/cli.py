@@ -1,0 +1,275 @@
+"""The ``fiulink`` command line. Every command reads one ``Settings`` (environment, then flags)
+and turns any ``FiulinkError`` into one clear message on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from streams.config import Settings
+from streams.errors import FiulinkError, InvalidIdentifierError
+
+EXIT_INVALID = 2
+
+
+def fail_clearly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except FiulinkError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def settings_from(ctx: click.Context, **overrides: Any) -> Settings:
+    base: Settings = ctx.obj
+    return base.with_overrides(**overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """fiulink: cross-border correlation of suspicious-transaction reports between FIUs.
+
+    \b
+    Environment: FIULINK_BOOTSTRAP (Kafka, default 127.0.0.1:9092), FIULINK_HOME (local state,
+    default ./var), FIULINK_TOKEN_KEY (consortium key), FIULINK_POLICY (sharing policy file).
+    """
+    ctx.obj = Settings.from_env()
+
+
+# -- broker ------------------------------------------------------------------------------------
+@main.group()
+def broker() -> None:
+    """The embedded Apache Kafka broker (single-node KRaft on loopback, data under $FIULINK_HOME)."""
+
+
+@broker.command("start")
+@click.option("--port", type=int, help="listener port (default: the port of FIULINK_BOOTSTRAP)")
+@click.option(
+    "--secure", is_flag=True, help="SASL/SCRAM authentication and ACLs (one principal per FIU + the hub)"
+)
+@click.pass_context
+@fail_clearly
+def broker_start(ctx: click.Context, port: int | None, secure: bool) -> None:
+    """Start the broker; returns when it answers and prints the bootstrap address. Idempotent."""
+    from streams.kafka.broker import EmbeddedBroker
+
+    s = settings_from(ctx)
+    b = EmbeddedBroker(s)
+    already = b.info()
+    if secure:
+        from streams.kafka.secure import start_secure
+
+        info = start_secure(s, port)
+    else:
+        info = b.start(port=port)
+    state = "already running" if already else "started"
+    click.echo(f"broker {state} (pid {info.pid}); bootstrap {info.bootstrap}", err=True)
+    click.echo(info.bootstrap)
+
+
+@broker.command("stop")
+@click.pass_context
+@fail_clearly
+def broker_stop(ctx: click.Context) -> None:
+    """Stop the broker gracefully (controlled shutdown)."""
+    from streams.kafka.broker import EmbeddedBroker
+
+    stopped = EmbeddedBroker(settings_from(ctx)).stop()
+    click.echo("broker stopped" if stopped else "broker was not running", err=True)
+
+
+@broker.command("status")
+@click.pass_context
+@fail_clearly
+def broker_status(ctx: click.Context) -> None:
+    """Say whether the broker runs and answers; exit 1 if not."""
+    from streams.kafka.broker import EmbeddedBroker
+
+    b = EmbeddedBroker(settings_from(ctx))
+    info = b.info()
+    if info is None:
+        click.echo("broker not running")
+        sys.exit(1)
+    ok = b.answers(info.bootstrap)
+    click.echo(
+        f"broker running (pid {info.pid}) on {info.bootstrap}: {'answering' if ok else 'NOT answering'}"
+    )
+    sys.exit(0 if ok else 1)
+
+
+# -- topics ------------------------------------------------------------------------------------
+def _policy(ctx: click.Context, policy: Path | None):  # type: ignore[no-untyped-def]
+    from streams.core.policy import SharingPolicy
+
+    return SharingPolicy.load(settings_from(ctx, policy_path=policy).require_policy())
+
+
+@main.group()
+def topics() -> None:
+    """Create and list the hub's topics."""
+
+
+@topics.command("create")
+@click.option(
+    "--policy",
+    type=click.Path(path_type=Path),
+    help="sharing policy (its fius get feeds and notification topics)",
+)
+@click.option("--replication-factor", type=int, default=1, show_default=True)
+@click.option(
+    "--secure", is_flag=True, help="also create the FIU principals' ACLs (broker started with --secure)"
+)
+@click.pass_context
+@fail_clearly
+def topics_create(ctx: click.Context, policy: Path | None, replication_factor: int, secure: bool) -> None:
+    """Create every topic in DESIGN.md; idempotent."""
+    from streams.kafka.topics import create_topics
+
+    pol = _policy(ctx, policy)
+    s = settings_from(ctx)
+    created, present = create_topics(s, pol.fius, replication_factor)
+    for t in created:
+        click.echo(f"created {t}", err=True)
+    click.echo(f"{len(created)} topic(s) created, {len(present)} already present", err=True)
+    if secure:
+        from streams.kafka.secure import grant_acls
+
+        grant_acls(s, pol.fius)
+
+
+@topics.command("list")
+@click.pass_context
+@fail_clearly
+def topics_list(ctx: click.Context) -> None:
+    """List the topics on the broker."""
+    from streams.kafka.topics import existing_topics
+
+    for t in sorted(existing_topics(settings_from(ctx))):
+        click.echo(t)
+
+
+# -- publish / tail ----------------------------------------------------------------------------
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--tokenize-at-source", is_flag=True, help="send tokens only; raw identifiers never leave this machine"
+)
+@click.pass_context
+@fail_clearly
+def publish(ctx: click.Context, files: tuple[Path, ...], tokenize_at_source: bool) -> None:
+    """Publish JSON Lines STRs to each report's FIU feed (fiulink.reports.<FIU>).
+
+    Each bad line is named on stderr as FILE:LINE: FIELD: REASON and kept in FILE.rejects.jsonl
+    beside the input. Exit 1 if any line was rejected."""
+    from streams.publish import Publisher
+
+    stats = Publisher(settings_from(ctx), tokenize=tokenize_at_source).publish(files)
+    click.echo(
+        f"{stats.read} read, {stats.published} published, {stats.rejected} rejected, "
+        f"{stats.failed_sends} failed in {stats.seconds:.1f}s ({stats.rate:,.0f} records/s)",
+        err=True,
+    )
+    if stats.rejected or stats.failed_sends:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("topics", nargs=-1, required=True)
+@click.option("--fiu", help="with 'notifications': only this FIU's topic")
+@click.option("--from-beginning", is_flag=True, help="start at the oldest record (default: only new ones)")
+@click.option("--idle-timeout", type=float, help="stop after S seconds without a new record")
+@click.option("--group", help="consumer group: resume where the group left off (commits after printing)")
+@click.pass_context
+@fail_clearly
+def tail(
+    ctx: click.Context,
+    topics: tuple[str, ...],
+    fiu: str | None,
+    from_beginning: bool,
+    idle_timeout: float | None,
+    group: str | None,
+) -> None:
+    """Print decoded records as JSON Lines (nothing else on stdout).
+
+    TOPICS are topic names, or 'notifications' for every fiulink.notifications.* topic."""
+    from streams.tail import resolve_topics
+    from streams.tail import tail as run_tail
+
+    s = settings_from(ctx)
+    names = resolve_topics(s, list(topics), fiu)
+    n = run_tail(s, names, from_beginning=from_beginning, idle_timeout=idle_timeout, group=group)
+    click.echo(f"{n} record(s)", err=True)
+
+
+# -- normalize ---------------------------------------------------------------------------------
+@main.command()
+@click.argument(
+    "kind",
+    type=click.Choice(
+        ["wallet", "transaction", "document", "account", "lei", "email", "phone", "name", "name_dob"]
+    ),
+)
+@click.argument("values", nargs=-1, required=True)
+@click.option("--chain", help="wallet/transaction: btc, eth (or any EVM chain), trx, ltc, xrp, sol, ...")
+@click.option("--country", help="document: issuing country; phone: region hint for national numbers")
+@click.option("--type", "type_", help="document or account type (passport, national_id, iban, ...)")
+@click.option("--birth-date", help="name_dob: YYYY-MM-DD")
+def normalize(
+    kind: str,
+    values: tuple[str, ...],
+    chain: str | None,
+    country: str | None,
+    type_: str | None,
+    birth_date: str | None,
+) -> None:
+    """Print the canonical form of an identifier (exit 0), or why it is invalid (exit 2)."""
+    from streams.core import identifiers as ids
+
+    value = " ".join(values)
+    need = {"wallet": chain, "transaction": chain, "document": type_}
+    if kind in need and not need[kind]:
+        click.echo(f"error: {kind} needs --{'chain' if kind != 'document' else 'type'}", err=True)
+        sys.exit(EXIT_INVALID)
+    try:
+        if kind == "wallet":
+            out = ids.normalize_wallet(chain or "", value)[1]
+        elif kind == "transaction":
+            out = ids.normalize_tx_hash(chain or "", value)[1]
+        elif kind == "document":
+            out = ids.normalize_document(country, type_ or "", value)
+        elif kind == "account":
+            out = ids.normalize_account(type_ or "iban", value)
+        elif kind == "lei":
+            out = ids.normalize_lei(value)
+        elif kind == "email":
+            out = ids.normalize_email(value)
+        elif kind == "phone":
+            out = ids.normalize_phone(value, country)
+        elif kind == "name":
+            out = ids.normalize_name(value)
+        else:
+            res = ids.normalize_name_dob(value, birth_date)
+            if res is None:
+                raise InvalidIdentifierError("no full birth date (YYYY-MM-DD): no name_dob key")
+            out = res
+    except InvalidIdentifierError as exc:
+        click.echo(f"invalid {kind}: {exc.reason}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(out)
+
+
+from streams.cli_ops import register  # noqa: E402  (the operational commands live in their own module)
+
+register(main)

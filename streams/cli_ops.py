@@ -1,0 +1,117 @@
+"""Operational commands: worker, consent (the stream side of the CLI)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from streams.cli import _policy, fail_clearly, settings_from
+from streams.config import Settings
+from streams.core.correlate import CorrelationRules
+
+
+def correlation_rules(settings: Settings) -> CorrelationRules:
+    """Thresholds from Settings; known service wallets (one 'chain address' per line) tokenised."""
+    from streams.core.identifiers import normalize_wallet
+    from streams.core.tokens import Tokenizer
+
+    service: set[str] = set()
+    if settings.service_wallets_path:
+        tok = Tokenizer(settings.require_key(), settings.token_key_id)
+        for line in settings.service_wallets_path.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                chain, address = line.split(None, 1)
+                label, canonical = normalize_wallet(chain, address.strip())
+                service.add(tok("wallet", f"{label}:{canonical}"))
+    return CorrelationRules(
+        hot_reports=settings.hot_threshold_reports,
+        hot_fius=settings.hot_threshold_fius,
+        service_tokens=frozenset(service),
+        retention_ms=settings.retention_days * 86_400_000,
+    )
+
+
+@click.command()
+@click.option("--policy", type=click.Path(path_type=Path), help="sharing policy TOML (or FIULINK_POLICY)")
+@click.option(
+    "--service-wallets",
+    type=click.Path(exists=True, path_type=Path),
+    help="known exchange wallets, never linked",
+)
+@click.option(
+    "--memory", is_flag=True, help="in-memory tables (tests); default RocksDB under $FIULINK_HOME/worker"
+)
+@click.option("--loglevel", default="warning", show_default=True)
+@click.pass_context
+@fail_clearly
+def worker(
+    ctx: click.Context, policy: Path | None, service_wallets: Path | None, memory: bool, loglevel: str
+) -> None:
+    """Run one Faust stream worker in the foreground (start more for more partitions).
+
+    Consumes every FIU feed of the policy; writes sightings, matches, notifications, audit and
+    dead letters. Stop with Ctrl-C / SIGTERM; a restart resumes from the committed offsets."""
+    import faust
+
+    from streams.app import build_worker_app
+    from streams.kafka.topics import existing_topics
+
+    s = settings_from(
+        ctx, policy_path=policy, service_wallets_path=service_wallets, store="memory://" if memory else None
+    )
+    pol = _policy(ctx, policy)
+    s.require_key()
+    known = existing_topics(s)
+    missing = [s.topics.feed(f) for f in pol.fius if s.topics.feed(f) not in known]
+    if missing:
+        click.echo(
+            f"error: missing topics {', '.join(missing)}: run `fiulink topics create --policy FILE` first",
+            err=True,
+        )
+        sys.exit(1)
+    s.home.mkdir(parents=True, exist_ok=True)
+    app = build_worker_app(s, pol, correlation_rules(s))
+    click.echo(
+        f"worker {s.app_id}: {len(pol.fius)} FIU feeds on {s.bootstrap}, policy {pol.version}", err=True
+    )
+    logging.basicConfig(level=loglevel.upper(), stream=sys.stderr)
+    faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+
+
+@click.command()
+@click.argument("match_id")
+@click.option(
+    "--fiu", required=True, help="the answering FIU: the one whose report the held hit would reveal"
+)
+@click.option("--grant/--refuse", required=True, help="grant releases the held hit to the other FIU")
+@click.option("--reason", help="optional reason, kept in the audit trail")
+@click.pass_context
+@fail_clearly
+def consent(ctx: click.Context, match_id: str, fiu: str, grant: bool, reason: str | None) -> None:
+    """Answer a consent request for MATCH_ID (from a consent_request notification)."""
+    from streams.app.steps import utcnow
+    from streams.codec import codec
+    from streams.kafka.clients import producer
+
+    rec = {
+        "match_id": match_id,
+        "fiu": fiu.upper(),
+        "granted": grant,
+        "reason": reason,
+        "created_at": utcnow(),
+    }
+    s = settings_from(ctx)
+    p = producer(s)
+    p.send(s.topics.consents, key=match_id.encode(), value=codec().encode("ConsentAnswer", rec)).get(
+        timeout=30
+    )
+    p.close()
+    click.echo(f"{'granted' if grant else 'refused'}: {fiu.upper()} on match {match_id}", err=True)
+
+
+def register(main: click.Group) -> None:
+    for cmd in (worker, consent):
+        main.add_command(cmd)

@@ -1,0 +1,92 @@
+"""One frozen ``Settings`` object, read once from the environment (``FIULINK_…``) and CLI flags.
+
+Flags win over the environment, the environment over defaults. Nothing here opens a connection
+or reads a key at import time: ``Settings.from_env()`` is called by the CLI and passed down.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from streams.errors import ConfigError
+
+if TYPE_CHECKING:
+    from streams.kafka.topics import Topics
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Partitions of every topic the worker reads or keys a table by (Faust co-partitioning rule:
+#: changelogs get ``topic_partitions`` partitions, so sources must have the same number).
+TOPIC_PARTITIONS = 8
+
+
+@dataclass(frozen=True)
+class Settings:
+    bootstrap: str = "127.0.0.1:9092"
+    home: Path = Path("var")
+    token_key: bytes | None = None
+    token_key_id: str = "k1"
+    policy_path: Path | None = None
+    partitions: int = TOPIC_PARTITIONS
+    replication_factor: int = 1
+    hot_threshold_reports: int = 10
+    hot_threshold_fius: int = 5
+    service_wallets_path: Path | None = None
+    retention_days: int = 0
+    app_id: str = "fiulink-hub"
+    store: str = "rocksdb://"
+    topic_prefix: str = "fiulink."
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        e = os.environ if env is None else env
+        key = e.get("FIULINK_TOKEN_KEY")
+        policy = e.get("FIULINK_POLICY")
+        s = cls(
+            bootstrap=e.get("FIULINK_BOOTSTRAP", cls.bootstrap),
+            home=Path(e.get("FIULINK_HOME", "var")),
+            token_key=key.encode() if key else None,
+            token_key_id=e.get("FIULINK_TOKEN_KEY_ID", cls.token_key_id),
+            policy_path=Path(policy) if policy else None,
+            partitions=int(e.get("FIULINK_PARTITIONS", cls.partitions)),
+            hot_threshold_reports=int(e.get("FIULINK_HOT_REPORTS", cls.hot_threshold_reports)),
+            hot_threshold_fius=int(e.get("FIULINK_HOT_FIUS", cls.hot_threshold_fius)),
+            retention_days=int(e.get("FIULINK_RETENTION_DAYS", cls.retention_days)),
+            app_id=e.get("FIULINK_APP_ID", cls.app_id),
+            store=e.get("FIULINK_STORE", cls.store),
+            topic_prefix=e.get("FIULINK_TOPIC_PREFIX", cls.topic_prefix),
+        )
+        return s.with_overrides(**overrides)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def require_key(self) -> bytes:
+        if not self.token_key:
+            raise ConfigError(
+                "no token key: FIULINK_TOKEN_KEY is not set",
+                hint="export FIULINK_TOKEN_KEY=<the consortium key> (the demo makes one for you)",
+            )
+        return self.token_key
+
+    def require_policy(self) -> Path:
+        if self.policy_path is None:
+            raise ConfigError(
+                "no sharing policy given",
+                hint="pass --policy FILE or export FIULINK_POLICY=FILE (see README, 'Sharing policy')",
+            )
+        return self.policy_path
+
+    @property
+    def topics(self) -> Topics:
+        from streams.kafka.topics import Topics
+
+        return Topics(self.topic_prefix)
+
+    @property
+    def port(self) -> int:
+        return int(self.bootstrap.rsplit(":", 1)[1])

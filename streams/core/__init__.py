@@ -1,0 +1,3 @@
+"""The pure matching core: validation, identifiers, tokens, correlation, sharing policy.
+
+Imports none of faust, aiokafka, kafka, fastavro or duckdb (a test checks)."""

@@ -1,0 +1,1 @@
+"""Kafka edges: the embedded broker, topic administration, producer/consumer helpers."""

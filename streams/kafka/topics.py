@@ -1,0 +1,125 @@
+"""Topic names and creation. Every topic the hub uses, with partitions and cleanup policy:
+
+| topic                           | partitions | cleanup | key              |
+|---------------------------------|------------|---------|------------------|
+| fiulink.reports.<FIU>           | P          | delete  | report_id        |
+| fiulink.sightings               | P          | delete  | token            |
+| fiulink.matches                 | P          | delete  | match_id         |
+| fiulink.consents                | P          | delete  | match_id         |
+| fiulink.notifications.<FIU>     | P          | delete  | notification_id  |
+| fiulink.audit                   | P          | delete  | decision_id      |
+| fiulink.dead-letter             | 1          | delete  | source           |
+
+P is ``Settings.partitions`` (8): the worker's tables are co-partitioned with their sources, so
+every topic a table is keyed by must have exactly P partitions. Faust creates its own
+changelog topics (compacted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from streams.config import Settings
+from streams.errors import BrokerError
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Every topic name, under one prefix (``fiulink.`` in production; tests use a unique one)."""
+
+    prefix: str = "fiulink."
+
+    @property
+    def reports(self) -> str:
+        return f"{self.prefix}reports."
+
+    @property
+    def notifications(self) -> str:
+        return f"{self.prefix}notifications."
+
+    @property
+    def sightings(self) -> str:
+        return f"{self.prefix}sightings"
+
+    @property
+    def matches(self) -> str:
+        return f"{self.prefix}matches"
+
+    @property
+    def consents(self) -> str:
+        return f"{self.prefix}consents"
+
+    @property
+    def audit(self) -> str:
+        return f"{self.prefix}audit"
+
+    @property
+    def dead_letter(self) -> str:
+        return f"{self.prefix}dead-letter"
+
+    def feed(self, fiu: str) -> str:
+        return f"{self.reports}{fiu}"
+
+    def notification(self, fiu: str) -> str:
+        return f"{self.notifications}{fiu}"
+
+    def fiu_of_feed(self, topic: str) -> str | None:
+        return topic[len(self.reports) :] if topic.startswith(self.reports) else None
+
+    def all(self, fius: Iterable[str], partitions: int) -> dict[str, int]:
+        topics = {t: partitions for t in (self.sightings, self.matches, self.consents, self.audit)}
+        topics[self.dead_letter] = 1
+        for f in fius:
+            topics[self.feed(f)] = partitions
+            topics[self.notification(f)] = partitions
+        return topics
+
+
+def admin_client(settings: Settings):  # type: ignore[no-untyped-def]
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    try:
+        return KafkaAdminClient(
+            bootstrap_servers=settings.bootstrap,
+            request_timeout_ms=15000,
+            client_id="fiulink-admin",
+            **settings.extra.get("client", {}),
+        )
+    except KafkaError as exc:
+        raise BrokerError(
+            f"cannot reach Kafka at {settings.bootstrap}: {exc}",
+            hint="start it with `fiulink broker start` or set FIULINK_BOOTSTRAP",
+        ) from exc
+
+
+def create_topics(
+    settings: Settings, fius: Iterable[str], replication_factor: int = 1
+) -> tuple[list[str], list[str]]:
+    """Create what is missing; return (created, already there). Idempotent."""
+    from kafka.errors import TopicAlreadyExistsError
+
+    wanted = settings.topics.all(fius, settings.partitions)
+    admin = admin_client(settings)
+    try:
+        existing = set(admin.list_topics())
+        missing = {t: p for t, p in wanted.items() if t not in existing}
+        if missing:
+            spec = {
+                t: {"num_partitions": p, "replication_factor": replication_factor} for t, p in missing.items()
+            }
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(spec, wait_for_metadata=True)
+        return sorted(missing), sorted(set(wanted) - set(missing))
+    finally:
+        admin.close()
+
+
+def existing_topics(settings: Settings) -> set[str]:
+    admin = admin_client(settings)
+    try:
+        return set(admin.list_topics())
+    finally:
+        admin.close()

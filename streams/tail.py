@@ -1,0 +1,112 @@
+"""``fiulink tail``: decoded records as JSON Lines on stdout, one per line and nothing else."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from streams.codec import codec
+from streams.config import Settings
+from streams.errors import DecodeError, FiulinkError
+from streams.kafka.clients import consumer
+from streams.kafka.topics import existing_topics
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def resolve_topics(settings: Settings, topics: list[str], fiu: str | None) -> list[str]:
+    """'notifications' means every fiulink.notifications.* topic (or one FIU's with --fiu)."""
+    known = existing_topics(settings)
+    out: list[str] = []
+    for t in topics:
+        if t == "notifications":
+            names = (
+                [settings.topics.notification(fiu)]
+                if fiu
+                else sorted(k for k in known if k.startswith(settings.topics.notifications))
+            )
+            out.extend(names)
+        else:
+            out.append(t)
+    missing = [t for t in out if t not in known]
+    if missing:
+        raise FiulinkError(
+            f"no such topic: {', '.join(missing)}", hint="list them with `fiulink topics list`"
+        )
+    if not out:
+        raise FiulinkError("no topics to tail", hint="create them with `fiulink topics create --policy FILE`")
+    return out
+
+
+def tail(
+    settings: Settings,
+    topics: list[str],
+    *,
+    from_beginning: bool = False,
+    idle_timeout: float | None = None,
+    group: str | None = None,
+    dedupe: bool = True,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    on_record: Callable[[str, dict[str, Any]], None] | None = None,
+) -> int:
+    """Print records until ``idle_timeout`` seconds pass with none new (forever if None).
+    Notifications are de-duplicated by notification_id (the topic is at-least-once)."""
+    from kafka import TopicPartition
+
+    dec = codec()
+    reset = "earliest" if from_beginning else "latest"
+    c = consumer(settings, group_id=group, auto_offset_reset=reset)
+    if group:
+        c.subscribe(topics)
+    else:
+        tps = [TopicPartition(t, p) for t in topics for p in sorted(c.partitions_for_topic(t) or ())]
+        c.assign(tps)
+        (c.seek_to_beginning if from_beginning else c.seek_to_end)(*tps)
+    seen: set[str] = set()
+    count = 0
+    last = time.monotonic()
+    try:
+        while True:
+            batch = c.poll(timeout_ms=500, max_records=2000)
+            if batch:
+                last = time.monotonic()
+            for tp, msgs in batch.items():
+                for m in msgs:
+                    try:
+                        _, rec = dec.decode(m.value)
+                    except DecodeError as exc:
+                        print(f"{m.topic}/{m.partition}/{m.offset}: cannot decode: {exc}", file=err)
+                        continue
+                    nid = rec.get("notification_id") if dedupe else None
+                    if nid is not None:
+                        if nid in seen:
+                            continue
+                        seen.add(nid)
+                    if on_record is not None:
+                        on_record(tp.topic, rec)
+                    else:
+                        out.write(json.dumps(_jsonable(rec), ensure_ascii=False) + "\n")
+                    count += 1
+            out.flush()
+            if group and batch:
+                c.commit()
+            if idle_timeout is not None and time.monotonic() - last >= idle_timeout:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        c.close()
+    return count

@@ -1,0 +1,119 @@
+"""Test and demo helpers: report factories and a handle on one isolated hub (unique topic
+prefix, home, key and consumer group) on a running broker, driven through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streams.config import Settings
+
+FIULINK = [sys.executable, "-m", "streams"]
+
+
+def report(
+    report_id: str, fiu: str, *, sharing: str = "auto", restrictions: Iterable[str] = (), **subject: Any
+) -> dict[str, Any]:
+    """A minimal valid STR in the DESIGN.md JSON shape with one person subject."""
+    return {
+        "report_id": report_id,
+        "fiu": fiu,
+        "submitted_at": "2026-11-20T10:00:00Z",
+        "reporting_entity": {"name": "Example VASP SAS", "kind": "vasp", "id": "969500T3MBS4SQAMHJ45"},
+        "typologies": ["mixer"],
+        "handling": {"sharing": sharing, "restrictions": list(restrictions)},
+        "subjects": [{"subject_id": "s1", "kind": "person", **subject}],
+        "transactions": [
+            {"chain": "btc", "asset": "BTC", "amount": "1.25", "timestamp": "2026-11-19T08:00:00Z"}
+        ],
+        "narrative": "narrative that must stay with the reporting FIU",
+    }
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any] | str]) -> Path:
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows)
+    )
+    return path
+
+
+@dataclass
+class Hub:
+    """One isolated fiulink deployment on a shared broker."""
+
+    bootstrap: str
+    home: Path
+    prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}.")
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "FIULINK_BOOTSTRAP": self.bootstrap,
+            "FIULINK_HOME": str(self.home),
+            "FIULINK_TOKEN_KEY": self.key,
+            "FIULINK_TOPIC_PREFIX": self.prefix,
+            "FIULINK_APP_ID": f"{self.prefix}hub",
+        }
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_env(self.env)
+
+    def cli(
+        self, *args: str, check: bool = False, timeout: float = 120, **kw: Any
+    ) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [*FIULINK, *args], env=self.env, capture_output=True, text=True, timeout=timeout, **kw
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(f"fiulink {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+        return done
+
+    def start_worker(self, policy: Path, *extra: str, name: str = "worker") -> subprocess.Popen[bytes]:
+        log = open(self.home / f"{name}-{len(self.workers)}.log", "ab")  # noqa: SIM115 - owned by the child
+        self.home.mkdir(parents=True, exist_ok=True)
+        p = subprocess.Popen([*FIULINK, "worker", "--policy", str(policy), *extra], env=self.env, stdout=log,
+                             stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        self.workers.append(p)
+        return p
+
+    def stop_workers(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        for p in self.workers:
+            if p.poll() is None:
+                os.killpg(p.pid, sig)
+        for p in self.workers:
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.workers.clear()
+
+    def read(self, topics: list[str], *, until: Callable[[list[dict[str, Any]]], bool] | None = None,
+             timeout: float = 90.0, idle: float = 3.0) -> list[dict[str, Any]]:  # fmt: skip
+        """Every record on ``topics`` from the beginning; with ``until``, poll until it holds."""
+        from streams.tail import tail
+
+        deadline = time.monotonic() + timeout
+        while True:
+            got: list[dict[str, Any]] = []
+            tail(self.settings, topics, from_beginning=True, idle_timeout=idle, dedupe=False,
+                 on_record=lambda _t, r: got.append(r))  # fmt: skip
+            if until is None or until(got) or time.monotonic() > deadline:
+                return got
+            time.sleep(1.0)
+
+    def worker_logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-4000:] for p in sorted(self.home.glob("*.log")))

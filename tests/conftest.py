@@ -1,0 +1,66 @@
+"""Shared fixtures. The real Kafka broker starts lazily, once per session, on free loopback
+ports, only when a test asks for it (marker ``kafka``); every test gets its own topic prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from streams.config import Settings
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.testing import Hub
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("broker")
+    port = free_port()
+    settings = Settings.from_env({"FIULINK_HOME": str(home), "FIULINK_BOOTSTRAP": f"127.0.0.1:{port}"})
+    broker = EmbeddedBroker(settings)
+    info = broker.start(port=port)
+    yield info.bootstrap
+    broker.stop()
+
+
+@pytest.fixture
+def hub(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Hub]:
+    h = Hub(bootstrap=kafka_bootstrap, home=tmp_path / "home")
+    h.home.mkdir()
+    yield h
+    h.stop_workers()
+
+
+POLICY = """fius = ["FR", "DE", "IT", "NL", "SG"]
+default = "deny"
+
+[[agreement]]
+fius = ["FR", "DE"]
+mode = "auto"
+
+[[agreement]]
+fius = ["DE", "IT"]
+mode = "auto"
+
+[[agreement]]
+fius = ["FR", "NL"]
+mode = "consent"
+
+[[agreement]]
+fius = ["DE", "NL"]
+mode = "auto"
+"""
+
+
+@pytest.fixture
+def policy_file(tmp_path: Path) -> Path:
+    p = tmp_path / "policy.toml"
+    p.write_text(POLICY)
+    return p
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "kafka_bootstrap" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.kafka)
