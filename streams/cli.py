@@ -273,3 +273,7 @@ def normalize(
 from streams.cli_ops import register  # noqa: E402  (the operational commands live in their own module)
 
 register(main)
+
+from streams.cli_snapshot import register as register_snapshot  # noqa: E402
+
+register_snapshot(main)

@@ -57,7 +57,7 @@ def worker(
     import faust
 
     from streams.app import build_worker_app
-    from streams.kafka.topics import existing_topics
+    from streams.kafka.topics import create_topics, existing_topics
 
     s = settings_from(
         ctx, policy_path=policy, service_wallets_path=service_wallets, store="memory://" if memory else None
@@ -72,6 +72,7 @@ def worker(
             err=True,
         )
         sys.exit(1)
+    create_topics(s, pol.fius, s.replication_factor)  # idempotent; makes sure the changelogs exist
     s.home.mkdir(parents=True, exist_ok=True)
     app = build_worker_app(s, pol, correlation_rules(s))
     click.echo(
@@ -112,6 +113,23 @@ def consent(ctx: click.Context, match_id: str, fiu: str, grant: bool, reason: st
     click.echo(f"{'granted' if grant else 'refused'}: {fiu.upper()} on match {match_id}", err=True)
 
 
+@click.command()
+@click.option("--fius", "n_fius", type=int, default=4, show_default=True, help="number of FIUs")
+@click.option("--reports", "n_reports", type=int, default=2000, show_default=True, help="total reports")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path), required=True, help="directory for feed-XX.jsonl, policy, truth"
+)
+@fail_clearly
+def generate(n_fius: int, n_reports: int, seed: int, out: Path) -> None:
+    """Write a synthetic feed with planted cross-border links and their truth."""
+    from streams.generate import generate as run
+
+    truth = run(n_fius, n_reports, seed, out)
+    click.echo(f"{truth['reports']} reports from {len(truth['fius'])} FIUs in {out}; "
+               f"{len(truth['must_notify'])} hits must be notified (truth.json)", err=True)  # fmt: skip
+
+
 def register(main: click.Group) -> None:
-    for cmd in (worker, consent):
+    for cmd in (worker, consent, generate):
         main.add_command(cmd)

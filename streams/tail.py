@@ -26,6 +26,19 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _partitions(c: Any, topic: str, timeout: float = 15.0) -> set[int]:
+    """A fresh consumer's metadata may not hold the topic yet: ask until it does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        parts = c.partitions_for_topic(topic)
+        if parts:
+            return set(parts)
+        if time.monotonic() > deadline:
+            raise FiulinkError(f"no partition metadata for {topic} after {timeout:.0f}s")
+        c.topics()  # forces a metadata refresh
+        time.sleep(0.1)
+
+
 def resolve_topics(settings: Settings, topics: list[str], fiu: str | None) -> list[str]:
     """'notifications' means every fiulink.notifications.* topic (or one FIU's with --fiu)."""
     known = existing_topics(settings)
@@ -72,7 +85,7 @@ def tail(
     if group:
         c.subscribe(topics)
     else:
-        tps = [TopicPartition(t, p) for t in topics for p in sorted(c.partitions_for_topic(t) or ())]
+        tps = [TopicPartition(t, p) for t in topics for p in sorted(_partitions(c, t))]
         c.assign(tps)
         (c.seek_to_beginning if from_beginning else c.seek_to_end)(*tps)
     seen: set[str] = set()

@@ -110,7 +110,7 @@ class Hub:
         while True:
             got: list[dict[str, Any]] = []
             tail(self.settings, topics, from_beginning=True, idle_timeout=idle, dedupe=False,
-                 on_record=lambda _t, r: got.append(r))  # fmt: skip
+                 on_record=lambda _t, r, got=got: got.append(r))  # fmt: skip
             if until is None or until(got) or time.monotonic() > deadline:
                 return got
             time.sleep(1.0)

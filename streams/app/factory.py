@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 import faust
+from faust.exceptions import FaustError
 
 from streams.app.steps import Steps
 from streams.codec import codec
@@ -105,7 +106,9 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
                     new_state, out = fn(table.get(key), event.value)
                     if new_state is not None:
                         table[key] = new_state
-                except Exception as exc:
+                except FaustError:
+                    raise
+                except Exception as exc:  # a record we cannot process: dead letter, carry on
                     log.exception("%s failed on %s/%s/%s", stage, topic, part, off)
                     out = [
                         steps.dead_letter(

@@ -76,8 +76,12 @@ class Codec:
         """Return (schema name, record). Raises DecodeError naming what is wrong."""
         if not isinstance(data, bytes | bytearray | memoryview):
             raise DecodeError(f"expected bytes, got {type(data).__name__}")
-        if len(data) < 10 or data[:2] != MAGIC:
+        if data[:2] != MAGIC:
             raise DecodeError("not Avro single-object encoding (missing C3 01 marker)")
+        if len(data) < 10:
+            raise DecodeError(
+                f"truncated header: C3 01 marker then {len(data) - 2} of the 8 fingerprint bytes"
+            )
         fp = bytes(data[2:10])
         found = self._by_fp.get(fp)
         if found is None:

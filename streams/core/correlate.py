@@ -66,6 +66,7 @@ def step(
             return state, _links(refs[i], refs[:i], s, now)
     if state["hot"]:
         state["count"] += 1
+        state["last_ms"] = max(state["last_ms"], s.get("source_ts", 0))  # still seen: not expired
         if state.get("hot_by") == [s["fiu"], s["report_id"]]:
             return state, [_hot(state, s, now)]
         return state, []

@@ -53,9 +53,18 @@ class SharingPolicy:
         if default not in MODES:
             raise PolicyError(f"{source}: 'default' must be one of {', '.join(MODES)}, not {default!r}")
         agreements: dict[frozenset[str], tuple[str, str]] = {}
-        for i, ag in enumerate(raw.get("agreement", [])):
+        listed = raw.get("agreement", [])
+        if not isinstance(listed, list) or not all(isinstance(ag, dict) for ag in listed):
+            raise PolicyError(f"{source}: agreements must be [[agreement]] tables, each with fius and mode")
+        for i, ag in enumerate(listed):
             pair, mode = ag.get("fius"), ag.get("mode", "auto")
-            if not isinstance(pair, list) or len(set(pair)) != 2 or not set(pair) <= set(fius):
+            if (
+                not isinstance(pair, list)
+                or not all(isinstance(f, str) for f in pair)
+                or len(pair) != 2
+                or len(set(pair)) != 2
+                or not set(pair) <= set(fius)
+            ):
                 raise PolicyError(
                     f"{source}: agreement[{i}].fius must name two different members of 'fius', got {pair!r}"
                 )
@@ -215,6 +224,9 @@ def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str)
                 _audit(
                     out, policy, mid, "released", f"{why}; {cf} had already granted consent", now, rf, cf, hit
                 )
+                continue
+            if state["answers"].get(cf) is False:  # refused before the match arrived: do not ask again
+                _audit(out, policy, mid, "refused", f"{why}; {cf} had already refused consent", now, rf, cf)
                 continue
             request = _note(
                 "consent_request", match, revealed, recipient, now, purpose, revealed["restrictions"]

@@ -12,7 +12,7 @@ from typing import Any
 
 Problems = list[tuple[str, str]]
 
-FIU_RE = re.compile(r"^[A-Z]{2}$")
+FIU_RE = re.compile(r"[A-Z]{2}")
 SHARING = ("auto", "consent", "none")
 KINDS = ("person", "organization")
 MAX_TEXT = 100_000
@@ -98,7 +98,7 @@ def validate_report(obj: Any) -> tuple[dict[str, Any] | None, Problems]:
     c = _Checker()
     report_id = c.text(obj, "report_id", "report_id", required=True)
     fiu = c.text(obj, "fiu", "fiu", required=True)
-    if fiu is not None and not FIU_RE.match(fiu):
+    if fiu is not None and not FIU_RE.fullmatch(fiu):
         c.fail("fiu", f"must be an ISO 3166-1 alpha-2 code like 'FR', not {fiu!r}")
     submitted = c.text(obj, "submitted_at", "submitted_at", required=True)
     if submitted is not None and not _is_time(submitted):
@@ -129,6 +129,8 @@ def validate_report(obj: Any) -> tuple[dict[str, Any] | None, Problems]:
         )
         if kind and token:
             tokens.append({"kind": kind, "token": token})
+    typologies = c.strings(obj, "typologies", "typologies")
+    narrative = c.text(obj, "narrative", "narrative")
     if not subjects and not transactions and not tokens and "subjects" not in dict(c.problems):
         c.fail("subjects", "a report needs at least one subject or transaction")
     if c.problems:
@@ -138,11 +140,11 @@ def validate_report(obj: Any) -> tuple[dict[str, Any] | None, Problems]:
         "fiu": fiu,
         "submitted_at": submitted,
         "reporting_entity": entity_rec,
-        "typologies": c.strings(obj, "typologies", "typologies"),
+        "typologies": typologies,
         "handling": {"sharing": sharing, "restrictions": restrictions},
         "subjects": subjects,
         "transactions": transactions,
-        "narrative": c.text(obj, "narrative", "narrative"),
+        "narrative": narrative,
         "tokens": tokens,
     }, c.problems
 

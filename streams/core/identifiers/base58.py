@@ -15,10 +15,18 @@ from streams.errors import InvalidIdentifierError
 BITCOIN_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 RIPPLE_ALPHABET = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
 
-_INDEX = {
-    BITCOIN_ALPHABET: {c: i for i, c in enumerate(BITCOIN_ALPHABET)},
-    RIPPLE_ALPHABET: {c: i for i, c in enumerate(RIPPLE_ALPHABET)},
-}
+_INVALID = 0xFF
+
+
+def _digit_table(alphabet: str) -> bytes:
+    """A ``bytes.translate`` table: ASCII code of a character -> its digit value (0xFF if none)."""
+    table = bytearray([_INVALID]) * 256
+    for value, char in enumerate(alphabet):
+        table[ord(char)] = value
+    return bytes(table)
+
+
+_DIGITS = {BITCOIN_ALPHABET: _digit_table(BITCOIN_ALPHABET), RIPPLE_ALPHABET: _digit_table(RIPPLE_ALPHABET)}
 
 
 def b58encode(data: bytes, alphabet: str = BITCOIN_ALPHABET) -> str:
@@ -33,14 +41,13 @@ def b58encode(data: bytes, alphabet: str = BITCOIN_ALPHABET) -> str:
 
 def b58decode(text: str, alphabet: str = BITCOIN_ALPHABET) -> bytes:
     """Decode; an out-of-alphabet character raises ``invalid character 'X'``."""
-    index = _INDEX[alphabet]
+    digits = text.encode("utf-8").translate(_DIGITS[alphabet])
+    if _INVALID in digits:  # (non-ASCII characters encode to bytes >= 0x80: invalid too)
+        bad = next(c for c in text if c not in alphabet)
+        raise InvalidIdentifierError(f"invalid character {bad!r}")
     n = 0
-    try:
-        for c in text:
-            n = n * 58 + index[c]
-    except KeyError:
-        bad = next(c for c in text if c not in index)
-        raise InvalidIdentifierError(f"invalid character {bad!r}") from None
+    for d in digits:
+        n = n * 58 + d
     zero = alphabet[0]
     zeros = len(text) - len(text.lstrip(zero))
     body = n.to_bytes((n.bit_length() + 7) // 8, "big")

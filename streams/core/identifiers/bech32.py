@@ -13,6 +13,8 @@ from streams.errors import InvalidIdentifierError
 
 CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _CHARSET_INDEX = {c: i for i, c in enumerate(CHARSET)}
+_VALUES = bytes(_CHARSET_INDEX.get(chr(b), 0xFF) for b in range(256))  # bytes.translate: char -> value
+_TO_BASE32 = str.maketrans(CHARSET, "0123456789abcdefghijklmnopqrstuv")  # value -> int(..., 32) digit
 BECH32_CONST = 1
 BECH32M_CONST = 0x2BC830A3
 _GEN = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
@@ -56,13 +58,13 @@ def bech32_encode(hrp: str, data: list[int], spec: Encoding) -> str:
     return hrp + "1" + "".join(CHARSET[d] for d in combined)
 
 
-def bech32_decode(text: str) -> tuple[str, list[int], Encoding]:
-    """(hrp, data without checksum, encoding) of a Bech32 or Bech32m string, lower-cased."""
+def _decode(text: str) -> tuple[str, str, Encoding]:
+    """(hrp, data part without checksum as lower-case characters, encoding)."""
     if len(text) > MAX_LENGTH:
         raise InvalidIdentifierError(f"wrong length ({len(text)} characters, at most {MAX_LENGTH})")
-    for c in text:
-        if not 33 <= ord(c) <= 126:
-            raise InvalidIdentifierError(f"invalid character {c!r}")
+    if not (text.isascii() and text.isprintable()) or " " in text:
+        bad = next(c for c in text if not 33 <= ord(c) <= 126)
+        raise InvalidIdentifierError(f"invalid character {bad!r}")
     lower = text.lower()
     if lower != text and text.upper() != text:
         raise InvalidIdentifierError("mixed case")
@@ -74,19 +76,25 @@ def bech32_decode(text: str) -> tuple[str, list[int], Encoding]:
     if pos + 7 > len(lower):
         raise InvalidIdentifierError("checksum too short")
     hrp = lower[:pos]
-    try:
-        data = [_CHARSET_INDEX[c] for c in lower[pos + 1 :]]
-    except KeyError:
+    chars = lower[pos + 1 :]
+    data = chars.encode("ascii").translate(_VALUES)
+    if 0xFF in data:
         bad = next(c for c in text[pos + 1 :] if c.lower() not in _CHARSET_INDEX)
-        raise InvalidIdentifierError(f"invalid character {bad!r}") from None
-    check = _polymod(_hrp_expand(hrp) + data)
+        raise InvalidIdentifierError(f"invalid character {bad!r}")
+    check = _polymod(_hrp_expand(hrp) + list(data))
     if check == BECH32_CONST:
         spec = Encoding.BECH32
     elif check == BECH32M_CONST:
         spec = Encoding.BECH32M
     else:
         raise InvalidIdentifierError("bad checksum")
-    return hrp, data[:-6], spec
+    return hrp, chars[:-6], spec
+
+
+def bech32_decode(text: str) -> tuple[str, list[int], Encoding]:
+    """(hrp, data values without checksum, encoding) of a Bech32 or Bech32m string."""
+    hrp, chars, spec = _decode(text)
+    return hrp, [_CHARSET_INDEX[c] for c in chars], spec
 
 
 def convertbits(data: list[int], frombits: int, tobits: int, pad: bool) -> list[int]:
@@ -111,18 +119,31 @@ def convertbits(data: list[int], frombits: int, tobits: int, pad: bool) -> list[
     return out
 
 
+def _five_bit_chars_to_bytes(chars: str) -> bytes:
+    """Regroup 5-bit characters into bytes (BIP-173 ``convertbits(..., 5, 8, False)``), at C speed:
+    the characters, mapped to base-32 digits, are one integer."""
+    total = 5 * len(chars)
+    spare = total % 8
+    if spare >= 5:
+        raise InvalidIdentifierError("padding of more than 4 bits")
+    n = int(chars.translate(_TO_BASE32), 32) if chars else 0
+    if n & ((1 << spare) - 1):
+        raise InvalidIdentifierError("non-zero padding")
+    return (n >> spare).to_bytes(total // 8, "big")
+
+
 def decode_segwit(text: str) -> tuple[str, int, bytes]:
     """(hrp, witness version, witness program) of a segwit address; any HRP.
 
     The caller checks the HRP (which network) itself.
     """
-    hrp, data, spec = bech32_decode(text)
-    if not data:
+    hrp, chars, spec = _decode(text)
+    if not chars:
         raise InvalidIdentifierError("empty data section")
-    version = data[0]
+    version = _CHARSET_INDEX[chars[0]]
     if version > 16:
         raise InvalidIdentifierError(f"wrong witness version ({version})")
-    program = bytes(convertbits(data[1:], 5, 8, False))
+    program = _five_bit_chars_to_bytes(chars[1:])
     if not 2 <= len(program) <= 40:
         raise InvalidIdentifierError(f"wrong program length ({len(program)} bytes)")
     if version == 0 and len(program) not in (20, 32):

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import idna
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
+from phonenumbers import (
+    COUNTRY_CODE_TO_REGION_CODE,
+    NumberParseException,
+    PhoneMetadata,
+    PhoneNumber,
+    PhoneNumberFormat,
+    re_util,
+)
 
 from streams.errors import InvalidIdentifierError
+
+# phonenumbers compiles its metadata patterns through re.compile, whose cache (512 entries)
+# thrashes when numbers of many regions are mixed with other work; its own cache keeps them.
+# Bounded by the metadata (a few hundred patterns in practice).
+re_util.enable_pattern_cache()
+_PHONE_SEPARATORS = str.maketrans("", "", " -.()/\t\u00a0")
 
 _LOCAL_FORBIDDEN = frozenset(' \t\r\n<>()[]\\,;:"@')
 _LDH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -66,6 +79,45 @@ def normalize_email(email: str) -> str:
     return f"{local.lower()}@{domain}"
 
 
+def _fast_international(text: str) -> str | None:
+    """E.164 of a plain ``+<country code><national number>`` with only separators, or None.
+
+    Does exactly what ``phonenumbers.parse`` does for such input (the country code is the
+    1-3 digit prefix, country codes being prefix-free) but only when the national number does
+    not start with the country's national prefix; anything else (a "(0)", an extension,
+    letters, a national format) goes the full way. Valid numbers only, as the full way.
+    """
+    digits = text[1:].translate(_PHONE_SEPARATORS)
+    if not (digits.isascii() and digits.isdigit()) or digits[0] == "0" or len(digits) > 20:
+        return None
+    for size in (1, 2, 3):
+        country_code = int(digits[:size])
+        if country_code in COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return None
+    national = digits[size:]
+    if len(national) < 2:
+        return None
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return None
+    prefix = metadata.national_prefix_for_parsing
+    if prefix and re_util.re_compile(prefix).match(national):
+        return None
+    number = PhoneNumber(country_code=country_code, national_number=int(national))
+    if national[0] == "0":  # as phonenumbers' _set_italian_leading_zeros_for_phone_number
+        number.italian_leading_zero = True
+        zeros = len(national) - len(national.lstrip("0"))
+        zeros = min(zeros, len(national) - 1)
+        if zeros != 1:
+            number.number_of_leading_zeros = zeros
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return f"+{country_code}{national}"
+
+
 def normalize_phone(phone: str, region_hint: str | None) -> str:
     """E.164 (``+79123456789``). ``region_hint`` (ISO alpha-2) is used only for numbers written
     without a country code; ``00`` is read as the international prefix when there is no hint."""
@@ -75,12 +127,20 @@ def normalize_phone(phone: str, region_hint: str | None) -> str:
     region = region_hint.strip().upper() if region_hint and region_hint.strip() else None
     if region is None and text.startswith("00"):
         text = "+" + text[2:]
+    if text[:1] == "+":
+        fast = _fast_international(text)
+        if fast is not None:
+            return fast
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
         reason = _PARSE_REASONS.get(exc.error_type, "not a phone number")
-        if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE and region is None:
-            reason = "no country code and no region hint"
+        if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE and not text.startswith("+"):
+            reason = (
+                f"no country code and unknown region hint {region!r}"
+                if region
+                else "no country code and no region hint"
+            )
         raise InvalidIdentifierError(reason) from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidIdentifierError("invalid number for its country")

@@ -7,18 +7,63 @@ length, a non-hex character, mixed case failing the checksum. Canonical: lower c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from Crypto.Hash import keccak
 
 from streams.errors import InvalidIdentifierError
 
 _HEX = frozenset("0123456789abcdefABCDEF")
+# Per hex digit of an address: "8" where it is an upper-case letter / any letter, else "0".
+_UPPER_AS_8 = str.maketrans("0123456789abcdefABCDEF", "0000000000000000888888")
+_LETTER_AS_8 = str.maketrans("0123456789abcdefABCDEF", "0000000000888888888888")
+_HIGH_BITS = int("8" * 40, 16)
+_EMPTY_KECCAK256 = bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
+
+
+def _keccak256_public(data: bytes) -> bytes:
+    return keccak.new(digest_bits=256, data=data).digest()
+
+
+def _keccak256_oneshot_or_none() -> Callable[[bytes], bytes] | None:
+    """pycryptodome's one-shot C entry point: a third of ``keccak.new``'s cost. It is not public
+    API, so it is used only if present and right on a known vector; else the public path."""
+    try:
+        from Crypto.Hash.keccak import _raw_keccak_lib
+        from Crypto.Util._raw_api import c_size_t, c_ubyte, create_string_buffer, get_raw_buffer
+
+        oneshot = _raw_keccak_lib.keccak_oneshot
+    except (ImportError, AttributeError):
+        return None
+
+    def keccak256(data: bytes) -> bytes:
+        out = create_string_buffer(32)
+        # capacity 64 bytes (Keccak-256), 24 rounds, original Keccak padding 0x01 (not SHA-3's 0x06)
+        if oneshot(data, c_size_t(len(data)), out, c_size_t(32), c_size_t(64), c_ubyte(24), c_ubyte(1)):
+            return _keccak256_public(data)
+        return bytes(get_raw_buffer(out))
+
+    try:
+        ok = keccak256(b"") == _EMPTY_KECCAK256 and keccak256(b"abc") == _keccak256_public(b"abc")
+    except Exception:
+        return None
+    return keccak256 if ok else None
+
+
+keccak256: Callable[[bytes], bytes] = _keccak256_oneshot_or_none() or _keccak256_public
 
 
 def eip55_checksum(address: str) -> str:
     """The EIP-55 mixed-case form of ``0x`` + 40 hex digits (any case)."""
     lower = address[2:].lower()
-    digest = keccak.new(digest_bits=256, data=lower.encode("ascii")).hexdigest()
+    digest = keccak256(lower.encode("ascii")).hex()
     return "0x" + "".join(c.upper() if d >= "8" else c for c, d in zip(lower, digest, strict=False))
+
+
+def _passes_eip55(body: str) -> bool:
+    """Every letter is upper case exactly where the keccak nibble at its position is >= 8."""
+    high = int.from_bytes(keccak256(body.lower().encode("ascii"))[:20], "big") & _HIGH_BITS
+    return int(body.translate(_LETTER_AS_8), 16) & high == int(body.translate(_UPPER_AS_8), 16)
 
 
 def _check_hex(body: str, expected: int) -> None:
@@ -37,7 +82,7 @@ def normalize_evm_address(address: str) -> str:
     body = address[2:]
     _check_hex(body, 40)
     lower = body.lower()
-    if body != lower and body != body.upper() and eip55_checksum(address) != address:
+    if body != lower and body != body.upper() and not _passes_eip55(body):
         raise InvalidIdentifierError("bad checksum (mixed case fails EIP-55)")
     return "0x" + lower
 

@@ -28,62 +28,27 @@ from streams.core.identifiers.evm import normalize_evm_address, normalize_evm_tx
 from streams.core.identifiers.xrp import normalize_xrp_address
 from streams.errors import InvalidIdentifierError
 
-EVM_CHAINS = frozenset(
-    {
-        "eth",
-        "ethereum",
-        "erc20",
-        "evm",
-        "polygon",
-        "matic",
-        "pol",
-        "bsc",
-        "bnb",
-        "bep20",
-        "binance smart chain",
-        "arbitrum",
-        "arb",
-        "arbitrum one",
-        "optimism",
-        "op",
-        "base",
-        "avax",
-        "avalanche",
-        "avax-c",
-        "avalanche c-chain",
-        "etc",
-        "ethereum classic",
-        "fantom",
-        "ftm",
-        "gnosis",
-        "xdai",
-        "celo",
-        "cronos",
-        "cro",
-        "linea",
-        "scroll",
-        "zksync",
-        "zksync era",
-        "blast",
-        "mantle",
-        "moonbeam",
-        "sonic",
-    }
-)
+# fmt: off
+EVM_CHAINS = frozenset({
+    "eth", "ethereum", "erc20", "evm",
+    "polygon", "matic", "pol",
+    "bsc", "bnb", "bep20", "binance smart chain",
+    "arbitrum", "arb", "arbitrum one",
+    "optimism", "op",
+    "base",
+    "avax", "avalanche", "avax-c", "avalanche c-chain",
+    "etc", "ethereum classic",
+    "fantom", "ftm", "gnosis", "xdai", "celo", "cronos", "cro",
+    "linea", "scroll", "zksync", "zksync era", "blast", "mantle", "moonbeam", "sonic",
+})
 CHAIN_ALIASES = {
-    "bitcoin": "btc",
-    "btc": "btc",
-    "litecoin": "ltc",
-    "ltc": "ltc",
-    "tron": "trx",
-    "trx": "trx",
-    "trc20": "trx",
-    "ripple": "xrp",
-    "xrp": "xrp",
-    "solana": "sol",
-    "sol": "sol",
-    "spl": "sol",
+    "bitcoin": "btc", "btc": "btc",
+    "litecoin": "ltc", "ltc": "ltc",
+    "tron": "trx", "trx": "trx", "trc20": "trx",
+    "ripple": "xrp", "xrp": "xrp",
+    "solana": "sol", "sol": "sol", "spl": "sol",
 }
+# fmt: on
 
 # Base58Check version byte -> ok (True) or testnet (False), per UTXO chain.
 _BTC_VERSIONS = {0x00: True, 0x05: True, 0x6F: False, 0xC4: False}

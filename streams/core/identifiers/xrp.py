@@ -2,7 +2,7 @@
 
 A classic address is Base58Check in the Ripple alphabet over version byte 0x00 and a 20-byte
 account id. An X-address packs a 2-byte network prefix (0x05 0x44 mainnet, 0x04 0x93 testnet),
-the account id, a flag byte (0: no tag, 1: 32-bit tag) and 8 tag bytes (little-endian; the
+the account id, a flag byte (0: no tag, 1: 32-bit tag; 64-bit tags are refused) and 8 tag bytes (little-endian; the
 upper four must be zero). The destination tag is not part of the account's identity, so the
 canonical value of any XRP address is its classic form.
 """
@@ -42,16 +42,14 @@ def decode_x_address(x_address: str) -> tuple[str, int | None]:
     if prefix != _MAIN_PREFIX:
         raise InvalidIdentifierError("unknown prefix (not an X-address)")
     account_id, flag, tag_bytes = payload[2:22], payload[22], payload[23:31]
-    if tag_bytes[4:] != b"\0\0\0\0":
-        raise InvalidIdentifierError("unsupported 64-bit destination tag")
+    if flag >= 2 or tag_bytes[4:] != b"\0\0\0\0":  # flag 2: a 64-bit tag (as ripple-address-codec)
+        raise InvalidIdentifierError(f"unsupported X-address (flag {flag}, 64-bit destination tag)")
     if flag == 0:
         if tag_bytes != b"\0" * 8:
             raise InvalidIdentifierError("tag bytes set without the tag flag")
         tag = None
-    elif flag == 1:
-        tag = int.from_bytes(tag_bytes[:4], "little")
     else:
-        raise InvalidIdentifierError(f"unknown X-address flag {flag}")
+        tag = int.from_bytes(tag_bytes[:4], "little")
     return classic_from_account_id(account_id), tag
 
 

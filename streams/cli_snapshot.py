@@ -1,0 +1,142 @@
+"""Analyst and case-system commands: snapshot, query, deliver."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from streams.cli import fail_clearly, settings_from
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGTERM and Ctrl-C set an event the loops check: the current batch finishes cleanly."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="read every topic to its end, publish one snapshot, exit")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="seconds between published snapshots (when something changed)",
+)
+@click.option(
+    "--keep", type=click.IntRange(min=1), default=5, show_default=True, help="published snapshots to keep"
+)
+@click.option(
+    "--batch-rows",
+    type=click.IntRange(min=1),
+    default=20_000,
+    show_default=True,
+    help="messages per load transaction",
+)
+@click.pass_context
+@fail_clearly
+def snapshot(ctx: click.Context, once: bool, interval: float, keep: int, batch_rows: int) -> None:
+    """Load the hub's topics into DuckDB and publish read-only snapshots.
+
+    The single writer of $FIULINK_HOME/snapshot/live.duckdb: report metadata (never narratives
+    or raw identifiers), sightings, matches, notifications, audit, consents and dead letters,
+    upserted by id, with the consumed offsets stored in the same transaction (a crash and restart
+    neither loses nor duplicates a row). Snapshots go to $FIULINK_HOME/snapshots/, the newest is
+    latest.duckdb; query them with `fiulink query` or `duckdb -readonly`."""
+    from streams.snapshot.runner import Snapshotter
+
+    s = settings_from(ctx)
+    runner = Snapshotter(s, keep=keep, batch_rows=batch_rows, stop=_stop_on_signals())
+    stats = runner.run(once=once, interval=interval)
+    click.echo(
+        f"{stats.messages:,} messages read, {stats.rows:,} rows loaded, {len(stats.published)} snapshot(s) "
+        f"published",
+        err=True,
+    )
+
+
+@click.command()
+@click.argument("statement", metavar="SQL")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="snapshot file (default: the latest under $FIULINK_HOME/snapshots)",
+)
+@click.pass_context
+@fail_clearly
+def query(ctx: click.Context, statement: str, fmt: str, snapshot_path: Path | None) -> None:
+    """Run SQL on the latest published snapshot (read-only).
+
+    \b
+    Tables: reports, sightings, matches, notifications, audit, consents, dead_letters,
+    report_clusters, _offsets, _snapshot. Views: cross_border_links, clusters, exchange_matrix,
+    hot_identifiers, consent_backlog, dead_letters_by_reason.
+    csv is a header line then the rows; json is one object per line."""
+    from streams.snapshot.publisher import snapshots_dir
+    from streams.snapshot.query import resolve, run, write
+
+    path = resolve(snapshots_dir(settings_from(ctx)), snapshot_path)
+    write(run(path, statement), fmt, sys.stdout)
+
+
+@click.command()
+@click.option("--fiu", required=True, help="the FIU whose notifications are delivered")
+@click.option("--url", required=True, help="case-system endpoint receiving one POST per notification")
+@click.option("--group", help="consumer group (default fiulink-deliver-<FIU>): where delivery resumes")
+@click.option("--idle-timeout", type=float, help="stop after S seconds without a new notification")
+@click.option(
+    "--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True, help="first retry delay (s)"
+)
+@click.option(
+    "--max-backoff", type=click.FloatRange(min=0), default=30.0, show_default=True, help="retry delay cap (s)"
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="give up (exit 1, nothing skipped) after N attempts on one notification; 0 = never",
+)
+@click.pass_context
+@fail_clearly
+def deliver(
+    ctx: click.Context,
+    fiu: str,
+    url: str,
+    group: str | None,
+    idle_timeout: float | None,
+    backoff: float,
+    max_backoff: float,
+    max_attempts: int,
+) -> None:
+    """POST each notification of one FIU as JSON to its case system, at least once.
+
+    Header Idempotency-Key: <notification_id> lets the case system dedupe. Failures and non-2xx
+    answers are retried with exponential backoff; the consumer group's offset moves past a
+    notification only after a 2xx, so a restart resumes with the first undelivered one."""
+    from streams.snapshot.deliver import Backoff, Deliverer
+
+    d = Deliverer(
+        settings_from(ctx),
+        fiu,
+        url,
+        group=group,
+        backoff=Backoff(backoff, max_backoff, max_attempts),
+        stop=_stop_on_signals(),
+    )
+    d.run(idle_timeout=idle_timeout)
+
+
+def register(main: click.Group) -> None:
+    for cmd in (snapshot, query, deliver):
+        main.add_command(cmd)

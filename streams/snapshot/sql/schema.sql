@@ -1,0 +1,102 @@
+-- The snapshotter's tables (live database and every published snapshot).
+-- Rows are metadata and tokens only: no narratives, raw identifiers or reporting entities.
+-- Each table is upserted by its natural id, so an at-least-once topic never yields a second row.
+
+CREATE TABLE IF NOT EXISTS reports (
+    fiu             VARCHAR NOT NULL,
+    report_id       VARCHAR NOT NULL,
+    submitted_at    TIMESTAMPTZ,
+    typologies      VARCHAR[],
+    sharing         VARCHAR,
+    restrictions    VARCHAR[],
+    n_subjects      INTEGER,
+    n_transactions  INTEGER,
+    n_source_tokens INTEGER,          -- identifiers tokenised at source (fiulink publish --tokenize-at-source)
+    topic           VARCHAR,
+    "partition"     INTEGER,
+    "offset"        BIGINT,
+    PRIMARY KEY (fiu, report_id)
+);
+
+CREATE TABLE IF NOT EXISTS sightings (
+    token           VARCHAR NOT NULL,
+    fiu             VARCHAR NOT NULL,
+    report_id       VARCHAR NOT NULL,
+    kind            VARCHAR,
+    sharing         VARCHAR,
+    submitted_at    TIMESTAMPTZ,
+    source_ts       BIGINT,
+    PRIMARY KEY (token, fiu, report_id)
+);
+
+CREATE TABLE IF NOT EXISTS matches (
+    match_id        VARCHAR PRIMARY KEY,
+    status          VARCHAR,          -- cross_border | domestic | hot
+    match_kind      VARCHAR,
+    token           VARCHAR,
+    reports         STRUCT(fiu VARCHAR, report_id VARCHAR, sharing VARCHAR, restrictions VARCHAR[])[],
+    fius            VARCHAR[],        -- distinct FIUs of reports, sorted
+    created_at      TIMESTAMPTZ,
+    source_ts       BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS notifications (
+    notification_id       VARCHAR PRIMARY KEY,
+    match_id              VARCHAR,
+    type                  VARCHAR,    -- hit | consent_request | hot_identifier
+    recipient_fiu         VARCHAR,
+    recipient_report_id   VARCHAR,
+    counterpart_fiu       VARCHAR,
+    counterpart_report_id VARCHAR,
+    match_kind            VARCHAR,
+    token                 VARCHAR,
+    confidence            DOUBLE,
+    purpose               VARCHAR,
+    restrictions          VARCHAR[],
+    created_at            TIMESTAMPTZ,
+    source_ts             BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS audit (
+    decision_id     VARCHAR PRIMARY KEY,
+    match_id        VARCHAR,
+    decision        VARCHAR,
+    reason          VARCHAR,
+    recipient_fiu   VARCHAR,
+    counterpart_fiu VARCHAR,
+    notification_id VARCHAR,
+    policy_version  VARCHAR,
+    created_at      TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS consents (
+    match_id        VARCHAR NOT NULL,
+    fiu             VARCHAR NOT NULL,
+    granted         BOOLEAN,
+    reason          VARCHAR,
+    created_at      TIMESTAMPTZ,
+    PRIMARY KEY (match_id, fiu)
+);
+
+-- The payload of a dead letter (the original bytes, possibly a raw report) is never kept: only its size.
+CREATE TABLE IF NOT EXISTS dead_letters (
+    source          VARCHAR NOT NULL,  -- topic/partition/offset of the rejected record
+    stage           VARCHAR NOT NULL,
+    field           VARCHAR NOT NULL,
+    reason          VARCHAR NOT NULL,
+    topic           VARCHAR,
+    "partition"     INTEGER,
+    "offset"        BIGINT,
+    payload_bytes   INTEGER,
+    created_at      TIMESTAMPTZ,
+    PRIMARY KEY (source, stage, field, reason)
+);
+
+-- Next offset to read per topic partition, written in the same transaction as the rows.
+CREATE TABLE IF NOT EXISTS _offsets (
+    topic           VARCHAR NOT NULL,
+    "partition"     INTEGER NOT NULL,
+    next_offset     BIGINT NOT NULL,
+    updated_at      TIMESTAMPTZ,
+    PRIMARY KEY (topic, "partition")
+);

@@ -1,0 +1,214 @@
+"""Snapshots and delivery against the real broker: records produced straight onto a hub's topics."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from streams.codec import codec
+from streams.kafka.clients import producer
+from streams.snapshot import samples as S
+from streams.testing import FIULINK, Hub
+
+Sent = list[tuple[str, str, dict[str, Any], str]]  # topic, schema, record, key
+
+
+def _records(hub: Hub, start: int, n: int) -> Sent:
+    """n of each kind (ids from ``start``), plus 10% replayed notifications (same id again)."""
+    t = hub.settings.topics
+    out: Sent = []
+    for i in range(start, start + n):
+        fiu, other = ("FR", "DE") if i % 2 else ("DE", "FR")
+        rid, mid = f"{fiu}-{i:06d}", f"m{i}"
+        out += [
+            (t.feed(fiu), "StrReport", {**S.report(fiu, i)}, rid),
+            (t.sightings, "Sighting", S.sighting(fiu, f"{fiu}-{i:06d}", f"k1:{i // 3}"), f"k1:{i // 3}"),
+            (t.matches, "Match", S.match(mid, [(fiu, rid), (other, f"{other}-{i - 1:06d}")]), mid),
+            (t.notification(other), "Notification", S.notification(f"n{i}", mid, other, fiu), f"n{i}"),
+            (t.audit, "AuditDecision", S.audit(f"a{i}", mid, "sent", other, fiu), f"a{i}"),
+        ]
+        if i % 10 == 0:
+            out.append(
+                (t.notification(other), "Notification", S.notification(f"n{i}", mid, other, fiu), f"n{i}")
+            )
+            out.append(
+                (t.dead_letter, "DeadLetter", S.dead_letter(t.feed(fiu), i, "not valid JSON"), f"d{i}")
+            )
+    return out
+
+
+def _produce(hub: Hub, sent: Sent) -> None:
+    c, p = codec(), producer(hub.settings)
+    for topic, schema, rec, key in sent:
+        p.send(topic, key=key.encode(), value=c.encode(schema, rec))
+    p.flush()
+    p.close()
+
+
+def _expected(sent: Sent) -> dict[str, int]:
+    keys = {"StrReport": ("reports", "report_id"), "Sighting": ("sightings", "token"), "Match": ("matches", "match_id"),
+            "Notification": ("notifications", "notification_id"), "AuditDecision": ("audit", "decision_id"),
+            "DeadLetter": ("dead_letters", "source")}  # fmt: skip
+    ids: dict[str, set[Any]] = {table: set() for table, _ in keys.values()}
+    for _, schema, rec, _ in sent:
+        table, key = keys[schema]
+        ids[table].add((rec[key], rec.get("report_id")))
+    return {table: len(v) for table, v in ids.items()}
+
+
+def _counts(hub: Hub, *args: str) -> dict[str, int]:
+    sql = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {t}" for t in
+                             ("reports", "sightings", "matches", "notifications", "audit", "dead_letters"))  # fmt: skip
+    done = hub.cli("query", sql, "--format", "json", *args, check=True)
+    return {row["t"]: row["n"] for row in map(json.loads, done.stdout.splitlines())}
+
+
+def _start_snapshotter(hub: Hub, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
+    log = hub.home / f"snapshot-{time.monotonic_ns()}.log"
+    with open(log, "wb") as f:
+        p = subprocess.Popen([*FIULINK, "snapshot", *args], env=hub.env, stdout=f, stderr=subprocess.STDOUT)
+    return p, log
+
+
+def _wait_for(predicate: Any, timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_sigkill_mid_run_then_restart_loses_and_duplicates_nothing(hub: Hub, policy_file: Path) -> None:
+    hub.cli("topics", "create", "--policy", str(policy_file), check=True)
+    first, second = _records(hub, 0, 3000), _records(hub, 3000, 3000)
+    _produce(hub, first)
+    proc, log = _start_snapshotter(hub, "--interval", "0.3", "--batch-rows", "300")
+    try:
+        _wait_for(lambda: "published" in log.read_text(), what="a first snapshot")
+        _produce(hub, second)  # the snapshotter is loading while these arrive
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    live = hub.home / "snapshot" / "live.duckdb"
+    con = duckdb.connect(str(live), read_only=True)
+    loaded = con.execute("SELECT count(*) FROM notifications").fetchall()[0][0]
+    con.close()
+    total = _expected(first + second)
+    assert 0 < loaded < total["notifications"], "the kill should land mid-run"
+
+    done = hub.cli("snapshot", "--once", check=True, timeout=60)
+    assert "resuming" in done.stderr and "already loaded" in done.stderr
+    assert _counts(hub) == total
+    # every partition was read to its end: the stored offsets equal what the topics hold
+    offsets = hub.cli("query", "SELECT sum(next_offset) AS n FROM _offsets", "--format", "csv", check=True)
+    assert offsets.stdout == f"n\n{len(first) + len(second)}\n"
+
+
+def test_query_answers_from_published_snapshots_while_the_snapshotter_writes(
+    hub: Hub, policy_file: Path
+) -> None:
+    hub.cli("topics", "create", "--policy", str(policy_file), check=True)
+    _produce(hub, _records(hub, 0, 500))
+    proc, log = _start_snapshotter(hub, "--interval", "0.5", "--batch-rows", "200", "--keep", "3")
+    stamps: set[str] = set()
+    seen: list[int] = []
+    try:
+        _wait_for(lambda: "published" in log.read_text(), what="a first snapshot")
+        producing = threading.Thread(
+            target=lambda: [_produce(hub, _records(hub, k, 300)) for k in range(500, 2300, 300)]
+        )
+        producing.start()
+        while producing.is_alive() or len(stamps) < 3:
+            done = hub.cli("query", "SELECT (SELECT count(*) FROM notifications) AS n, "
+                           "(SELECT max(published_at) FROM _snapshot) AS at", "--format", "json", check=True)  # fmt: skip
+            row = json.loads(done.stdout)
+            seen.append(row["n"])
+            stamps.add(row["at"])
+        producing.join()
+        assert proc.poll() is None, log.read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0, log.read_text()
+    assert len(stamps) >= 3 and seen == sorted(seen) and seen[0] >= 1
+    assert len(list((hub.home / "snapshots").glob("snap-*.duckdb"))) <= 3
+
+
+class CaseSystem:
+    """A real HTTP endpoint: the first ``fail_first`` requests get a 500, then 200 for the rest."""
+
+    def __init__(self, fail_first: int) -> None:
+        self.fail_left = fail_first
+        self.received: list[tuple[str | None, dict[str, Any]]] = []
+        self.failed = 0
+        lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with lock:
+                    fail = outer.fail_left > 0
+                    outer.fail_left -= 1
+                    if fail:
+                        outer.failed += 1
+                    else:
+                        outer.received.append((self.headers.get("Idempotency-Key"), body))
+                self.send_response(500 if fail else 200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/notifications"
+
+    @contextmanager
+    def running(self) -> Iterator[CaseSystem]:
+        t = threading.Thread(target=self.server.serve_forever, daemon=True)
+        t.start()
+        try:
+            yield self
+        finally:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+def test_deliver_retries_past_failures_and_loses_no_notification(hub: Hub, policy_file: Path) -> None:
+    hub.cli("topics", "create", "--policy", str(policy_file), check=True)
+    t = hub.settings.topics
+    sent = [r for r in _records(hub, 0, 120) if r[0] == t.notification("FR")]
+    _produce(hub, sent)
+    ids = {rec["notification_id"] for _, _, rec, _ in sent}
+    group = f"{hub.prefix}deliver"
+    args = ["deliver", "--fiu", "FR", "--group", group, "--idle-timeout", "3", "--backoff", "0.05"]
+
+    # a case system that is down: nothing is committed, the run gives up and says so
+    with CaseSystem(fail_first=10**6).running() as down:
+        done = hub.cli(*args, "--url", down.url, "--max-attempts", "2", timeout=60)
+    assert done.returncode == 1 and "not delivered after 2 attempts: HTTP 500" in done.stderr
+    assert down.received == []
+
+    with CaseSystem(fail_first=3).running() as case:
+        done = hub.cli(*args, "--url", case.url, check=True, timeout=60)
+    assert case.failed == 3 and "retrying" in done.stderr
+    assert {key for key, _ in case.received} == ids  # every notification, first one included
+    assert all(key == body["notification_id"] for key, body in case.received)
+    assert len(case.received) == len(sent)  # replays on the topic are delivered again (same key)
+    assert set(case.received[0][1]) >= {"notification_id", "match_id", "type", "recipient_fiu", "created_at"}
+
+    # offsets were committed after each 2xx: the same group has nothing left to deliver
+    with CaseSystem(fail_first=0).running() as again:
+        hub.cli(*args, "--url", again.url, check=True, timeout=60)
+    assert again.received == []
+    assert os.environ.get("FIULINK_TOPIC_PREFIX") != hub.prefix  # the hub's env never leaks into ours
