@@ -73,7 +73,7 @@ def worker(
         )
         sys.exit(1)
     create_topics(s, pol.fius, s.replication_factor)  # idempotent; makes sure the changelogs exist
-    s.home.mkdir(parents=True, exist_ok=True)
+    (s.home / "worker" / s.app_id).mkdir(parents=True, exist_ok=True)  # faust does not create parents
     app = build_worker_app(s, pol, correlation_rules(s))
     click.echo(
         f"worker {s.app_id}: {len(pol.fius)} FIU feeds on {s.bootstrap}, policy {pol.version}", err=True
@@ -130,6 +130,21 @@ def generate(n_fius: int, n_reports: int, seed: int, out: Path) -> None:
                f"{len(truth['must_notify'])} hits must be notified (truth.json)", err=True)  # fmt: skip
 
 
+@click.command()
+@click.option("--reports", "n_reports", type=int, default=3000, show_default=True)
+@click.option("--fius", "n_fius", type=int, default=4, show_default=True)
+@click.option("--rate", type=float, default=400.0, show_default=True, help="offered publish rate, reports/s")
+@click.option("--keep-running", is_flag=True, help="leave the broker running afterwards")
+@click.pass_context
+@fail_clearly
+def demo(ctx: click.Context, n_reports: int, n_fius: int, rate: float, keep_running: bool) -> None:
+    """Everything on the embedded broker: broker, topics, worker, a generated feed at a steady
+    rate, then a summary (precision/recall against the truth, latency p50/p99, dead letters)."""
+    from streams.demo import run_demo
+
+    run_demo(settings_from(ctx), n_reports=n_reports, n_fius=n_fius, rate=rate, keep=keep_running)
+
+
 def register(main: click.Group) -> None:
-    for cmd in (worker, consent, generate):
+    for cmd in (worker, consent, generate, demo):
         main.add_command(cmd)

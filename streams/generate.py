@@ -153,7 +153,7 @@ def generate(n_fius: int, n_reports: int, seed: int, out: Path, hot_threshold: i
             sb.update(names=[lat], birth_date=dob)
             # the same person, a different dob elsewhere: must not link
             decoy = g.person()
-            decoy.update(names=[lat], birth_date="1901-01-01")
+            decoy.update(names=[lat], birth_date=f"{1900 + (i // 28) % 40}-01-{1 + i % 28:02d}")
             add(g.report(g.rng.choice(fius), decoy))
         elif kind == "document":
             num = f"{g.rng.randrange(10**8, 10**9)}"

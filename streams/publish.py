@@ -72,8 +72,10 @@ class Publisher:
         tokenize: bool = False,
         err: TextIO = sys.stderr,
         progress_every: float = 2.0,
+        rate: float | None = None,
     ) -> None:
         self.settings = settings
+        self.rate = rate
         self.err = err
         self.progress_every = progress_every
         self.tokenizer = Tokenizer(settings.require_key(), settings.token_key_id) if tokenize else None
@@ -147,6 +149,10 @@ class Publisher:
                 self.stats.published += 1
                 self.stats.per_topic[topic] = self.stats.per_topic.get(topic, 0) + 1
                 now = time.monotonic()
+                if self.rate:  # a steady offered rate: wait until this record is due
+                    ahead = start + self.stats.published / self.rate - now
+                    if ahead > 0.002:
+                        time.sleep(max(0.0, start + self.stats.published / self.rate - time.monotonic()))
                 if now - last >= self.progress_every:
                     last = now
                     rate = self.stats.published / (now - start)

@@ -34,7 +34,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         settings.app_id,
         broker=[f"kafka://{b}" for b in settings.bootstrap.split(",")],
         store=settings.store,
-        datadir=str(settings.home / "worker"),
+        datadir=str(settings.home / "worker" / settings.app_id),
         autodiscover=False,
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,

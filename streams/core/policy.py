@@ -152,10 +152,14 @@ def _audit(
 def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str) -> tuple[Record, Outcome]:
     """Apply the policy to a match. Idempotent: a replayed match (a restart, or a second shared
     identifier of the same kind between the same two reports) yields the same notification ids
-    again, which sinks dedupe; consent answers already given are honoured."""
+    again, which sinks dedupe; consent answers already given are honoured. The first token
+    seen for a match stays its token, so one notification id always carries the same content."""
     out = Outcome()
     state = state or {"held": {}, "answers": {}}
     state["decided"] = True
+    first_token = state.setdefault("token", match["token"])
+    if first_token != match["token"]:
+        match = {**match, "token": first_token}
     mid, status = match["match_id"], match["status"]
     if status == "domestic":
         a, b = match["reports"]

@@ -12,7 +12,7 @@ from streams.errors import FiulinkError
 if TYPE_CHECKING:
     import duckdb
 
-#: Views shipped with every snapshot, one ``sql/views/<name>.sql`` file each.
+#: Views shipped with every snapshot, one ``sql/view_<name>.sql`` file each.
 VIEW_NAMES: tuple[str, ...] = (
     "cross_border_links",
     "clusters",
@@ -25,7 +25,7 @@ VIEW_NAMES: tuple[str, ...] = (
 
 @cache
 def sql(name: str) -> str:
-    """The text of ``streams/snapshot/sql/<name>.sql`` (``views/clusters`` for a view)."""
+    """The text of ``streams/snapshot/sql/<name>.sql`` (``view_clusters`` for a view)."""
     return resources.files("streams.snapshot").joinpath("sql").joinpath(f"{name}.sql").read_text()
 
 

@@ -98,8 +98,6 @@ class Deliverer:
         print(f"deliver: {text}", file=self.err, flush=True)
 
     def run(self, idle_timeout: float | None = None) -> DeliveryStats:
-        from kafka import OffsetAndMetadata
-
         if self.topic not in existing_topics(self.settings):
             raise FiulinkError(
                 f"no such topic: {self.topic}", hint="is the FIU in the policy? `fiulink topics list`"
@@ -112,13 +110,13 @@ class Deliverer:
         try:
             while not self.stop.is_set():
                 batch = c.poll(timeout_ms=500, max_records=500)
-                if batch:
-                    last = time.monotonic()
                 for tp, msgs in batch.items():
                     for m in msgs:
                         if self.stop.is_set() or not self._deliver(m):
                             return self.stats  # stopped mid-batch: the undelivered stay uncommitted
-                        c.commit({tp: OffsetAndMetadata(m.offset + 1, "", -1)})
+                        self._commit(c, tp, m.offset + 1)
+                if batch:
+                    last = time.monotonic()  # idle means no new record, not a slow case system
                 if idle_timeout is not None and time.monotonic() - last >= idle_timeout:
                     break
         finally:
@@ -128,6 +126,19 @@ class Deliverer:
                 f"{self.stats.undecodable} undecodable skipped"
             )
         return self.stats
+
+    def _commit(self, c: Any, tp: Any, next_offset: int) -> None:
+        """Commit past a delivered notification. A failed commit (the group rebalanced while we
+        waited on the case system) only means it may be delivered again: at least once."""
+        from kafka.errors import KafkaError
+        from kafka.structs import OffsetAndMetadata
+
+        try:
+            c.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
+        except KafkaError as exc:
+            self.say(
+                f"commit of {tp.topic}/{tp.partition}@{next_offset} failed ({exc}); it may be redelivered"
+            )
 
     def _deliver(self, m: Any) -> bool:
         """POST one message until a 2xx. False if stopped first; DeliveryError past max_attempts."""

@@ -5,7 +5,7 @@ writing its own (locked) live file. Publishing, from the writer's connection bet
 
 1. ``ATTACH`` a hidden temp file and copy every table into it in one transaction
    (``CREATE TABLE … AS SELECT``: a consistent cut, no indexes to rebuild);
-2. in the temp file, compute ``report_clusters``, create the views from ``sql/views/*.sql``,
+2. in the temp file, compute ``report_clusters``, create the views from ``sql/view_*.sql``,
    stamp ``_snapshot``, ``CHECKPOINT`` and close (no WAL is left behind);
 3. fsync, ``rename`` to ``snap-<UTC time>.duckdb``, then point the ``latest.duckdb`` symlink at it
    (a new link made aside and renamed over the old one), and delete all but the newest K.
@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from streams.snapshot.clusters import cluster_rows
+from streams.snapshot.clusters import write_report_clusters
 from streams.snapshot.db import VIEW_NAMES, connect, sql
 from streams.snapshot.rows import TABLE_NAMES
 
@@ -94,11 +94,9 @@ def _finish(path: Path, now: datetime) -> tuple[int, int]:
     snap = connect(path)
     try:
         snap.execute(sql("snapshot_meta"))
-        appender = snap.appender("report_clusters", action="insert")
-        appender.append_rows(cluster_rows(snap))
-        appender.flush()
+        write_report_clusters(snap)
         for name in VIEW_NAMES:
-            snap.execute(sql(f"views/{name}"))
+            snap.execute(sql(f"view_{name}"))
         rows = sum(snap.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in TABLE_NAMES)
         snap.execute(sql("snapshot_stamp"), {"published_at": now, "rows": rows})
         clusters = snap.execute("SELECT clusters FROM _snapshot").fetchall()[0][0]

@@ -41,15 +41,17 @@ class Table:
         return tuple(row[i] for i in self.key_index)
 
 
-def timestamp(value: str | None) -> datetime | None:
-    """ISO-8601 text -> aware datetime; anything unreadable -> None (a bad date never stops a load)."""
+def timestamp(value: str | None) -> str | None:
+    """ISO-8601 text -> the same instant as normalised ISO text (DuckDB parses text faster than it
+    converts datetime objects); anything unreadable or without a zone -> None, so a bad date
+    never stops a load."""
     if not value:
         return None
     try:
         ts = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return ts if ts.tzinfo is not None else None
+    return ts.isoformat() if ts.tzinfo is not None else None
 
 
 def _report(r: Record, w: Where) -> Row:

@@ -18,7 +18,6 @@ from typing import Any, TextIO
 from streams.config import Settings
 from streams.errors import FiulinkError
 from streams.kafka.clients import consumer
-from streams.kafka.topics import existing_topics
 from streams.snapshot.publisher import Published, live_path, publish, snapshots_dir
 from streams.snapshot.writer import SnapshotWriter
 
@@ -105,9 +104,9 @@ class Snapshotter:
     def _assign(self, c: Any, writer: SnapshotWriter, first: bool = False) -> list[Any]:
         """(Re)assign every snapshot topic's partitions, seeking to the stored offsets. Returns []
         when nothing changed since the last call (new FIU topics appear here)."""
-        from kafka import TopicPartition
+        from kafka.structs import TopicPartition
 
-        topics = snapshot_topics(self.settings, existing_topics(self.settings))
+        topics = snapshot_topics(self.settings, set(c.topics()))
         if not topics:
             raise FiulinkError(
                 f"no fiulink topics under prefix {self.settings.topic_prefix!r} on {self.settings.bootstrap}",

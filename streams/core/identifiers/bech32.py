@@ -1,20 +1,23 @@
 """Bech32 (BIP-173) and Bech32m (BIP-350), and segregated-witness addresses.
 
-The reference algorithm from the BIPs, with the generator applied through a 32-entry table
-instead of a five-step inner loop (same result, about five times faster). Witness version 0
-must use Bech32, versions 1..16 Bech32m (BIP-350).
+The reference algorithm from the BIPs, with the checksum's generator applied through lookup
+tables, two symbols per step, instead of the reference five-step inner loop per symbol (same
+result, tested against the reference loop; several times faster). Witness version 0 must use
+Bech32, versions 1..16 Bech32m (BIP-350).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
+from functools import lru_cache
 
 from streams.errors import InvalidIdentifierError
 
 CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _CHARSET_INDEX = {c: i for i, c in enumerate(CHARSET)}
 _VALUES = bytes(_CHARSET_INDEX.get(chr(b), 0xFF) for b in range(256))  # bytes.translate: char -> value
-_TO_BASE32 = str.maketrans(CHARSET, "0123456789abcdefghijklmnopqrstuv")  # value -> int(..., 32) digit
+_TO_BASE32 = bytes.maketrans(CHARSET.encode(), b"0123456789abcdefghijklmnopqrstuv")  # for int(..., 32)
 BECH32_CONST = 1
 BECH32M_CONST = 0x2BC830A3
 _GEN = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
@@ -35,12 +38,31 @@ class Encoding(Enum):
     BECH32M = 2
 
 
-def _polymod(values: list[int]) -> int:
-    chk = 1
-    table = _TABLE
-    for v in values:
-        chk = ((chk & 0x1FFFFFF) << 5) ^ v ^ table[chk >> 25]
+def _step(chk: int, value: int) -> int:
+    return ((chk & 0x1FFFFFF) << 5) ^ value ^ _TABLE[chk >> 25]
+
+
+# Two symbols per step: the update is linear, so after two steps the top 10 bits contribute one
+# table entry and the low 20 bits just shift left by 10, taking in the two new symbols.
+_TABLE2 = tuple(_step(_step(top << 20, 0), 0) for top in range(1024))
+
+
+def _polymod(values: Sequence[int], chk: int = 1) -> int:
+    """The BCH checksum state after ``values``, starting from ``chk``."""
+    if len(values) & 1:
+        chk = _step(chk, values[0])
+        values = values[1:]
+    table2 = _TABLE2
+    pairs = iter(values)
+    for a, b in zip(pairs, pairs, strict=True):
+        chk = ((chk & 0xFFFFF) << 10) ^ (a << 5) ^ b ^ table2[chk >> 20]
     return chk
+
+
+@lru_cache(maxsize=32)
+def _hrp_state(hrp: str) -> int:
+    """The checksum state after the expanded HRP (the same for every address of a network)."""
+    return _polymod(_hrp_expand(hrp))
 
 
 def _hrp_expand(hrp: str) -> list[int]:
@@ -49,7 +71,7 @@ def _hrp_expand(hrp: str) -> list[int]:
 
 def bech32_create_checksum(hrp: str, data: list[int], spec: Encoding) -> list[int]:
     const = BECH32_CONST if spec is Encoding.BECH32 else BECH32M_CONST
-    polymod = _polymod(_hrp_expand(hrp) + data + [0, 0, 0, 0, 0, 0]) ^ const
+    polymod = _polymod([*data, 0, 0, 0, 0, 0, 0], _hrp_state(hrp)) ^ const
     return [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
 
 
@@ -81,7 +103,7 @@ def _decode(text: str) -> tuple[str, str, Encoding]:
     if 0xFF in data:
         bad = next(c for c in text[pos + 1 :] if c.lower() not in _CHARSET_INDEX)
         raise InvalidIdentifierError(f"invalid character {bad!r}")
-    check = _polymod(_hrp_expand(hrp) + list(data))
+    check = _polymod(data, _hrp_state(hrp))
     if check == BECH32_CONST:
         spec = Encoding.BECH32
     elif check == BECH32M_CONST:
@@ -126,7 +148,7 @@ def _five_bit_chars_to_bytes(chars: str) -> bytes:
     spare = total % 8
     if spare >= 5:
         raise InvalidIdentifierError("padding of more than 4 bits")
-    n = int(chars.translate(_TO_BASE32), 32) if chars else 0
+    n = int(chars.encode("ascii").translate(_TO_BASE32), 32) if chars else 0
     if n & ((1 << spare) - 1):
         raise InvalidIdentifierError("non-zero padding")
     return (n >> spare).to_bytes(total // 8, "big")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import idna
 import phonenumbers
 from phonenumbers import (
@@ -17,12 +19,15 @@ from streams.errors import InvalidIdentifierError
 
 # phonenumbers compiles its metadata patterns through re.compile, whose cache (512 entries)
 # thrashes when numbers of many regions are mixed with other work; its own cache keeps them.
-# Bounded by the metadata (a few hundred patterns in practice).
+# Bounded by the metadata (about a hundred patterns for a dozen regions).
 re_util.enable_pattern_cache()
 _PHONE_SEPARATORS = str.maketrans("", "", " -.()/\t\u00a0")
 
 _LOCAL_FORBIDDEN = frozenset(' \t\r\n<>()[]\\,;:"@')
+_LOCAL_BAD = re.compile(r'[\s<>()\[\]\\,;:"@]')
 _LDH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}")
 _PARSE_REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
     NumberParseException.NOT_A_NUMBER: "not a phone number",
@@ -59,14 +64,16 @@ def normalize_email(email: str) -> str:
         raise InvalidIdentifierError("empty local part")
     if len(local) > 64:
         raise InvalidIdentifierError("local part longer than 64 characters")
-    bad = next((c for c in local if c in _LOCAL_FORBIDDEN or not c.isprintable()), None)
-    if bad is not None:
+    if _LOCAL_BAD.search(local) or not local.isprintable():
+        bad = next(c for c in local if c in _LOCAL_FORBIDDEN or not c.isprintable() or c.isspace())
         raise InvalidIdentifierError(f"invalid character {bad!r} in local part")
     domain = domain.rstrip(".")
     if not domain:
         raise InvalidIdentifierError("empty domain")
     domain = _ascii_domain(domain)
-    labels = domain.split(".")
+    if len(domain) <= 253 and _DOMAIN.fullmatch(domain):
+        return f"{local.lower()}@{domain}"
+    labels = domain.split(".")  # find what is wrong
     if len(labels) < 2:
         raise InvalidIdentifierError("domain has no dot")
     if len(domain) > 253:

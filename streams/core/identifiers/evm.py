@@ -7,6 +7,7 @@ length, a non-hex character, mixed case failing the checksum. Canonical: lower c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from Crypto.Hash import keccak
@@ -14,9 +15,10 @@ from Crypto.Hash import keccak
 from streams.errors import InvalidIdentifierError
 
 _HEX = frozenset("0123456789abcdefABCDEF")
+_HEX_RUN = re.compile(r"[0-9a-fA-F]*")
 # Per hex digit of an address: "8" where it is an upper-case letter / any letter, else "0".
-_UPPER_AS_8 = str.maketrans("0123456789abcdefABCDEF", "0000000000000000888888")
-_LETTER_AS_8 = str.maketrans("0123456789abcdefABCDEF", "0000000000888888888888")
+_UPPER_AS_8 = bytes.maketrans(b"0123456789abcdefABCDEF", b"0000000000000000888888")
+_LETTER_AS_8 = bytes.maketrans(b"0123456789abcdefABCDEF", b"0000000000888888888888")
 _HIGH_BITS = int("8" * 40, 16)
 _EMPTY_KECCAK256 = bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
 
@@ -36,10 +38,12 @@ def _keccak256_oneshot_or_none() -> Callable[[bytes], bytes] | None:
     except (ImportError, AttributeError):
         return None
 
+    # digest 32 bytes, capacity 64 bytes (Keccak-256), 24 rounds, Keccak padding 0x01 (SHA-3: 0x06)
+    digest_size, capacity, rounds, padding = c_size_t(32), c_size_t(64), c_ubyte(24), c_ubyte(1)
+
     def keccak256(data: bytes) -> bytes:
         out = create_string_buffer(32)
-        # capacity 64 bytes (Keccak-256), 24 rounds, original Keccak padding 0x01 (not SHA-3's 0x06)
-        if oneshot(data, c_size_t(len(data)), out, c_size_t(32), c_size_t(64), c_ubyte(24), c_ubyte(1)):
+        if oneshot(data, c_size_t(len(data)), out, digest_size, capacity, rounds, padding):
             return _keccak256_public(data)
         return bytes(get_raw_buffer(out))
 
@@ -62,14 +66,15 @@ def eip55_checksum(address: str) -> str:
 
 def _passes_eip55(body: str) -> bool:
     """Every letter is upper case exactly where the keccak nibble at its position is >= 8."""
-    high = int.from_bytes(keccak256(body.lower().encode("ascii"))[:20], "big") & _HIGH_BITS
-    return int(body.translate(_LETTER_AS_8), 16) & high == int(body.translate(_UPPER_AS_8), 16)
+    raw = body.encode("ascii")
+    high = int.from_bytes(keccak256(raw.lower())[:20], "big") & _HIGH_BITS
+    return int(raw.translate(_LETTER_AS_8), 16) & high == int(raw.translate(_UPPER_AS_8), 16)
 
 
 def _check_hex(body: str, expected: int) -> None:
     if len(body) != expected:
         raise InvalidIdentifierError(f"wrong length ({len(body)} hex digits, expected {expected})")
-    if not _HEX.issuperset(body):
+    if not _HEX_RUN.fullmatch(body):
         bad = next(c for c in body if c not in _HEX)
         raise InvalidIdentifierError(f"invalid character {bad!r}")
 

@@ -240,6 +240,9 @@ def test_name_details() -> None:
     assert normalize_name("Seán O'Brien") == normalize_name("Sean O’Brien") == "obrien sean"
     assert normalize_name("Jean-Pierre Dupont") == normalize_name("Dupont Jean Pierre")
     assert normalize_name("Игорь Подъячев") == "igor podiachev"
+    assert normalize_name("Пётр Семёнов") == normalize_name("Петр Семенов") == "petr semenov"
+    assert normalize_name("Łukasz Søren Straße") == "lukasz soren strasse"
+    assert normalize_name("Jose\u0301 Mu\u0308ller") == normalize_name("José Müller")  # decomposed input
     assert normalize_name("王小明") == normalize_name("Wang Xiao Ming")
 
 
@@ -259,7 +262,9 @@ def test_name_dob() -> None:
     ("birth_date", "expect"),
     [
         ("1985-02-30", "no such day"),
-        ("1985-13-01", "no such day"),
+        ("1985-13-01", "month out of range"),
+        ("1985-04-31", "no such day"),
+        ("١٩٨٥-03-02", "expected YYYY-MM-DD"),
         ("1985-13", "month out of range"),
         ("02/03/1985", "expected YYYY-MM-DD"),
         ("1985-3-2", "expected YYYY-MM-DD"),

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.snapshot import samples as S
-from streams.snapshot.clusters import components, report_clusters
+from streams.snapshot.clusters import report_clusters, roots
 from streams.snapshot.publisher import publish
 from streams.snapshot.writer import SnapshotWriter
 
@@ -61,7 +61,7 @@ def test_clusters_on_seeded_random_graphs_of_many_hops() -> None:
 def test_a_chain_of_reports_is_one_cluster_however_long() -> None:
     chain = [(("FR", "DE")[i % 2], str(i), f"t{i + d}") for i in range(5000) for d in (0, 1)]
     assert len(partition(report_clusters(chain))) == 1
-    assert components([1, 2, 3], [(1, "x"), (2, "x")]) == {1: 1, 2: 1, 3: 3}
+    assert roots(4, [(3, "x"), (1, "x"), (2, "y")]) == [0, 1, 2, 1]
 
 
 def test_published_clusters_view_matches_networkx_and_skips_hot_tokens(tmp_path: Path, feed) -> None:

@@ -1,0 +1,195 @@
+"""End-to-end throughput and latency on the embedded broker, with a raw-Kafka baseline.
+
+* backfill: N reports already on the feeds; start a worker; reports/s until its consumer group
+  has no lag left on any source topic (feeds, sightings, matches/consents).
+* baseline: the same messages through a no-logic Faust agent (consume feed -> produce bytes to
+  another topic) on the same client stack, measured the same way.
+* latency: a worker already running; publish at a fixed offered rate; publish-to-notification
+  latency from each notification's Kafka timestamp minus its report's (source_ts).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from streams.config import Settings
+from streams.demo import percentile, read_all, wait_for_worker
+from streams.kafka.topics import admin_client, create_topics
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Run:
+    """One isolated hub (own topic prefix and app id) on a running broker."""
+
+    def __init__(self, bootstrap: str, home: Path, feed: Path, tag: str) -> None:
+        self.feed = feed
+        prefix = f"bench{tag}{uuid.uuid4().hex[:6]}."
+        self.env = {**os.environ, "FIULINK_BOOTSTRAP": bootstrap, "FIULINK_HOME": str(home), "FIULINK_TOKEN_KEY": "bench-key",
+                    "FIULINK_TOPIC_PREFIX": prefix, "FIULINK_APP_ID": f"{prefix}hub"}  # fmt: skip
+        self.s = Settings.from_env(self.env)
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "streams", *args], env=self.env, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"fiulink {' '.join(args)}: {done.stderr[-2000:]}")
+        return done.stderr
+
+    def spawn(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        log = open(self.s.home / f"{args[0]}-{len(self.procs)}.log", "ab")  # noqa: SIM115
+        p = subprocess.Popen([sys.executable, *args], env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True, cwd=ROOT)  # fmt: skip
+        self.procs.append(p)
+        return p
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+    def lag(self, group: str, topics: list[str]) -> int:
+        """Messages on ``topics`` not yet committed by ``group``."""
+        from kafka import TopicPartition
+
+        admin = admin_client(self.s)
+        try:
+            committed = admin.list_group_offsets(group) or {}
+        finally:
+            admin.close()
+        from streams.kafka.clients import consumer
+
+        c = consumer(self.s)
+        try:
+            tps = [TopicPartition(t, p) for t in topics for p in (c.partitions_for_topic(t) or ())]
+            ends = c.end_offsets(tps)
+        finally:
+            c.close()
+        total = 0
+        for tp, end in ends.items():
+            meta = committed.get(tp)
+            off = getattr(meta, "offset", meta if isinstance(meta, int) else 0) or 0
+            total += max(0, end - max(off, 0))
+        return total
+
+    def wait_drained(self, group: str, topics: list[str], timeout: float) -> float:
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if self.lag(group, topics) == 0:
+                return time.monotonic()
+            time.sleep(0.25)
+        raise TimeoutError(f"group {group} still lagging after {timeout:.0f}s")
+
+
+def backfill(bootstrap: str, home: Path, feed: Path, n_reports: int, timeout: float = 900) -> dict[str, Any]:
+    r = Run(bootstrap, home, feed, "bf")
+    try:
+        r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
+        r.cli("publish", *sorted(str(p) for p in feed.glob("feed-??.jsonl")))
+        t = r.s.topics
+        fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
+        w = r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"))
+        wait_for_worker(r.s, w, timeout=120)
+        t0 = time.monotonic()
+        sources = [t.feed(f) for f in fius] + [t.sightings, t.matches, t.consents]
+        t1 = r.wait_drained(r.s.app_id, sources, timeout)
+        secs = t1 - t0
+        return {"reports": n_reports, "seconds": secs, "reports_per_s": n_reports / secs}
+    finally:
+        r.stop()
+
+
+BASELINE_APP = """
+import os, faust
+feeds = os.environ["BASE_FEEDS"].split(",")
+app = faust.App(os.environ["FIULINK_APP_ID"], broker="kafka://" + os.environ["FIULINK_BOOTSTRAP"], store="memory://",
+                topic_partitions=8, topic_disable_leader=True, web_enabled=False, consumer_auto_offset_reset="earliest",
+                broker_commit_interval=1.0, broker_max_poll_records=1000, stream_wait_empty=False,
+                producer_linger=0.05, producer_max_batch_size=512 * 1024, autodiscover=False)
+src = app.topic(*feeds, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+dst = app.topic(os.environ["BASE_OUT"], key_serializer="raw", value_serializer="raw")
+
+@app.agent(src)
+async def forward(stream):
+    async for event in stream.events():
+        await dst.send(key=event.key, value=event.value)
+
+if __name__ == "__main__":
+    faust.Worker(app, loglevel="warning", quiet=True).execute_from_commandline()
+"""
+
+
+def baseline(bootstrap: str, home: Path, feed: Path, n_reports: int, timeout: float = 900) -> dict[str, Any]:
+    r = Run(bootstrap, home, feed, "base")
+    try:
+        r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
+        r.cli("publish", *sorted(str(p) for p in feed.glob("feed-??.jsonl")))
+        fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
+        feeds = [r.s.topics.feed(f) for f in fius]
+        script = r.s.home / "baseline_app.py"
+        script.write_text(BASELINE_APP)
+        env = {**r.env, "BASE_FEEDS": ",".join(feeds), "BASE_OUT": r.s.topics.sightings}
+        w = r.spawn(str(script), env=env)
+        wait_for_worker(r.s, w, timeout=120)
+        t0 = time.monotonic()
+        t1 = r.wait_drained(r.s.app_id, feeds, timeout)
+        return {"reports": n_reports, "seconds": t1 - t0, "reports_per_s": n_reports / (t1 - t0)}
+    finally:
+        r.stop()
+
+
+def latency(bootstrap: str, home: Path, feed: Path, rate: float) -> dict[str, Any]:
+    from streams.publish import Publisher
+
+    r = Run(bootstrap, home, feed, "lat")
+    try:
+        r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
+        w = r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"))
+        wait_for_worker(r.s, w, timeout=120)
+        stats = Publisher(r.s, rate=rate, progress_every=1e9).publish([feed / "feed-all.jsonl"])
+        fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
+        t = r.s.topics
+        r.wait_drained(r.s.app_id, [t.feed(f) for f in fius] + [t.sightings, t.matches, t.consents], 600)
+        notes = read_all(r.s, [t.notification(f) for f in fius], idle=1.0)
+        lat = [
+            (ts - n["source_ts"]) / 1000
+            for _, ts, n in {n["notification_id"]: (a, ts, n) for a, ts, n in notes}.values()
+        ]
+        return {"offered_rate": rate, "achieved_publish_rate": stats.rate, "notifications": len(lat),
+                "p50_latency_s": percentile(lat, 0.5), "p95_latency_s": percentile(lat, 0.95),
+                "p99_latency_s": percentile(lat, 0.99)}  # fmt: skip
+    finally:
+        r.stop()
+
+
+def prepare_feed(out: Path, n_reports: int, n_fius: int = 4, seed: int = 5) -> Path:
+    from streams.demo import _interleave
+    from streams.generate import generate
+
+    if not (out / "truth.json").exists():
+        generate(n_fius, n_reports, seed, out)
+        lines = [
+            p.read_text(encoding="utf-8").splitlines(keepends=True) for p in sorted(out.glob("feed-??.jsonl"))
+        ]
+        (out / "feed-all.jsonl").write_text(
+            "".join(x for g in _interleave(lines) for x in g), encoding="utf-8"
+        )
+    return out
+
+
+def create(settings: Settings, fius: list[str]) -> None:
+    create_topics(settings, fius)

@@ -1,0 +1,216 @@
+"""``fiulink demo``: the whole hub on the embedded broker, ending with a summary.
+
+broker -> topics -> worker -> a generated feed published at a steady rate -> summary: reports
+processed, links against the truth (precision, recall), notifications per FIU, publish-to-
+notification latency p50/p99, dead letters. Each run uses its own topic prefix and app id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from streams.codec import codec
+from streams.config import Settings
+from streams.errors import FiulinkError
+from streams.generate import generate
+from streams.kafka.broker import EmbeddedBroker, free_port
+from streams.kafka.clients import consumer
+from streams.kafka.topics import create_topics
+from streams.publish import Publisher
+
+
+def say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+def read_all(
+    settings: Settings, topics: list[str], idle: float = 2.0
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """(topic, kafka timestamp ms, record) for everything on ``topics``."""
+    from kafka import TopicPartition
+    from streams.tail import _partitions
+
+    c = consumer(settings, auto_offset_reset="earliest")
+    tps = [TopicPartition(t, p) for t in topics for p in sorted(_partitions(c, t))]
+    c.assign(tps)
+    c.seek_to_beginning(*tps)
+    dec, out, last = codec(), [], time.monotonic()
+    while time.monotonic() - last < idle:
+        for tp, msgs in c.poll(timeout_ms=300, max_records=5000).items():
+            last = time.monotonic()
+            out.extend((tp.topic, m.timestamp, dec.decode(m.value)[1]) for m in msgs)
+    c.close()
+    return out
+
+
+def run_demo(
+    base: Settings, n_reports: int = 3000, n_fius: int = 4, rate: float = 400.0, keep: bool = False
+) -> dict[str, Any]:
+    stamp = time.strftime("%Y%m%d%H%M%S")
+    key = base.token_key
+    if not key:
+        key = secrets.token_hex(32).encode()
+        say("demo: FIULINK_TOKEN_KEY is not set, so a random demo key was made (not for production)")
+    s = base.with_overrides(token_key=key, topic_prefix=f"demo{stamp}.", app_id=f"fiulink-demo-{stamp}")
+    broker = EmbeddedBroker(s)
+    started_broker = broker.info() is None
+    if started_broker:
+        port = s.port
+        try:
+            info = broker.start(port=port)
+        except Exception:
+            port = free_port()
+            say(f"demo: port {s.port} is busy, using {port}")
+            info = broker.start(port=port)
+    else:
+        info = broker.info()  # type: ignore[assignment]
+    assert info is not None
+    s = s.with_overrides(bootstrap=info.bootstrap)
+    say(f"1/5 broker: Apache Kafka (KRaft) on {info.bootstrap}, data under {s.home / 'broker'}")
+    out = s.home / "demo" / stamp
+    truth = generate(n_fius, n_reports, 42, out)
+    say(f"2/5 feed: {truth['reports']} synthetic reports from {', '.join(truth['fius'])}; demo policy {out / 'policy.toml'} "
+        f"(all pairs auto except {truth['fius'][-2]}-{truth['fius'][-1]}, which has no agreement)")  # fmt: skip
+    from streams.core.policy import SharingPolicy
+
+    policy = SharingPolicy.load(out / "policy.toml")
+    create_topics(s, policy.fius)
+    env = {**os.environ, "FIULINK_BOOTSTRAP": s.bootstrap, "FIULINK_HOME": str(s.home), "FIULINK_TOKEN_KEY": key.decode(),
+           "FIULINK_TOPIC_PREFIX": s.topic_prefix, "FIULINK_APP_ID": s.app_id}  # fmt: skip
+    log = open(out / "worker.log", "wb")  # noqa: SIM115 - owned by the worker process
+    worker = subprocess.Popen([sys.executable, "-m", "streams", "worker", "--policy", str(out / "policy.toml"),
+                               "--service-wallets", str(out / "service-wallets.txt")], env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    say(f"3/5 worker: pid {worker.pid}, app {s.app_id}, log {out / 'worker.log'}")
+    try:
+        merged = out / "feed-all.jsonl"
+        lines = [
+            p.read_text(encoding="utf-8").splitlines(keepends=True) for p in sorted(out.glob("feed-??.jsonl"))
+        ]
+        merged.write_text("".join(x for group in _interleave(lines) for x in group), encoding="utf-8")
+        wait_for_worker(s, worker)
+        say(f"4/5 publishing at {rate:,.0f} reports/s")
+        stats = Publisher(s, rate=rate, progress_every=5.0).publish([merged])
+        say(f"    {stats.published} published in {stats.seconds:.1f}s; waiting for the worker to catch up")
+        summary = _wait_and_summarise(s, truth, policy.fius)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+        if started_broker and not keep:
+            broker.stop()
+            say("demo: broker stopped (run with --keep-running to leave it up)")
+    _print_summary(summary)
+    return summary
+
+
+def wait_for_worker(s: Settings, worker: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    """Until the worker's consumer group is stable with partitions assigned (so the latency
+    figures measure the pipeline, not the worker's start)."""
+    from streams.kafka.topics import admin_client
+
+    admin = admin_client(s)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if worker.poll() is not None:
+                raise FiulinkError(f"the worker exited with code {worker.returncode}; see its log")
+            try:
+                g = admin.describe_groups([s.app_id]).get(s.app_id) or {}
+            except Exception:
+                g = {}
+            if g.get("group_state", g.get("state")) == "Stable" and g.get("members"):
+                time.sleep(2.0)  # the assignment is in; give recovery a moment
+                return
+            time.sleep(0.5)
+    finally:
+        admin.close()
+    raise FiulinkError(f"the worker did not join its consumer group within {timeout:.0f}s")
+
+
+def _interleave(groups: list[list[str]]) -> list[list[str]]:
+    n = max(map(len, groups))
+    return [[g[i] for g in groups if i < len(g)] for i in range(n)]
+
+
+def _wait_and_summarise(
+    s: Settings, truth: dict[str, Any], fius: tuple[str, ...], timeout: float = 90
+) -> dict[str, Any]:
+    topics = s.topics
+    must = {
+        (h["recipient_fiu"], h["recipient_report_id"], h["counterpart_report_id"])
+        for h in truth["must_notify"]
+    }
+    deadline = time.monotonic() + timeout
+    while True:
+        notes = read_all(s, [topics.notification(f) for f in fius])
+        hits = {
+            (r["recipient_fiu"], r["recipient_report_id"], r["counterpart_report_id"])
+            for _, _, r in notes
+            if r["type"] == "hit"
+        }
+        found = len(must & hits)
+        say(f"    {len(notes)} notifications so far, {found}/{len(must)} planted hits found")
+        if found == len(must) or time.monotonic() > deadline:
+            break
+        time.sleep(3)
+    unique = {r["notification_id"]: (ts, r) for _, ts, r in notes}
+    latencies = [(ts - r["source_ts"]) / 1000 for ts, r in unique.values() if r.get("source_ts")]
+    dead = read_all(s, [topics.dead_letter], idle=1.0)
+    sightings = read_all(s, [topics.sightings], idle=1.0)
+    processed = len({(r["fiu"], r["report_id"]) for _, _, r in sightings})
+    hot_tokens = {r["token"] for _, r in unique.values() if r["type"] == "hot_identifier"}
+    hit_ids = [r for _, r in unique.values() if r["type"] == "hit"]
+    pre_hot = sum(1 for r in hit_ids if r["token"] in hot_tokens)
+    tp = len(must & hits)
+    return {
+        "reports": truth["reports"],
+        "reports_processed": processed + sum(1 for _, _, d in dead if d["stage"] == "ingest"),
+        "notifications": len(unique),
+        "per_fiu": dict(
+            sorted(Counter(f"{r['recipient_fiu']} {r['type']}" for _, r in unique.values()).items())
+        ),
+        "planted_hits": len(must),
+        "recall": tp / len(must) if must else 1.0,
+        "precision": tp / len(hits) if hits else 1.0,
+        "precision_excluding_pre_hot": tp / (len(hits) - pre_hot) if len(hits) > pre_hot else 1.0,
+        "hits_before_tokens_turned_hot": pre_hot,
+        "latency_p50_s": percentile(latencies, 0.50),
+        "latency_p99_s": percentile(latencies, 0.99),
+        "dead_letters": dict(
+            Counter(f"{d['stage']}: {d['reason'].split(':')[-1].strip()[:40]}" for _, _, d in dead)
+        ),
+    }
+
+
+def _print_summary(sm: dict[str, Any]) -> None:
+    say("5/5 summary")
+    say(f"    reports processed      {sm['reports_processed']} of {sm['reports']}")
+    say(f"    planted hits found     {sm['recall']:.1%} recall; precision {sm['precision']:.1%} "
+        f"({sm['precision_excluding_pre_hot']:.1%} without the {sm['hits_before_tokens_turned_hot']} hits made before a token turned hot)")  # fmt: skip
+    say(
+        f"    latency publish->note  p50 {sm['latency_p50_s'] * 1000:.0f} ms, p99 {sm['latency_p99_s'] * 1000:.0f} ms"
+    )
+    say("    notifications per FIU  " + ", ".join(f"{k}: {v}" for k, v in sm["per_fiu"].items()))
+    say(
+        "    dead letters           "
+        + (", ".join(f"{k}: {v}" for k, v in sm["dead_letters"].items()) or "none")
+    )
+    print(json.dumps(sm))
