@@ -68,7 +68,7 @@ class Run:
 
         admin = admin_client(self.s)
         try:
-            committed = admin.list_group_offsets(group) or {}
+            committed = (admin.list_group_offsets(group) or {}).get(group) or {}
         finally:
             admin.close()
         from streams.kafka.clients import consumer

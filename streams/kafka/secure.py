@@ -1,0 +1,238 @@
+"""Access control: SASL/SCRAM-SHA-512 authentication and Kafka ACLs (StandardAuthorizer).
+
+One principal per FIU plus ``hub`` (the hub operator, its workers and snapshotter: a super user).
+Passwords are generated here, never chosen by hand, and kept in
+``$FIULINK_HOME/broker/credentials.json`` (mode 0600, directory 0700): the hub's at
+``fiulink broker start --secure`` (stored in the cluster metadata by ``--add-scram`` when the
+storage is formatted), each FIU's the first time ``fiulink topics create --secure`` sees it
+(stored with the admin API, AlterUserScramCredentials). An FIU gets its own password from the hub
+operator and runs ``fiulink publish`` / ``fiulink tail`` with ``FIULINK_SASL_USERNAME`` and
+``FIULINK_SASL_PASSWORD`` set.
+
+Each FIU may write its own feed, read its own notification topic and use consumer groups named
+``<group_prefix>`` (``fiulink-<FIU>-…``); nothing else, so not the internal topics, the
+changelogs or another FIU's topics (``allow.everyone.if.no.acl.found=false``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from streams.config import Settings
+from streams.errors import BrokerError, ConfigError
+from streams.kafka.broker import BrokerInfo, EmbeddedBroker
+
+MECHANISM = "SCRAM-SHA-512"
+HUB = "hub"
+#: Principals an FIU may not be named after: the hub (a super user) and Kafka's unauthenticated one.
+RESERVED = {HUB.lower(), "anonymous"}
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def credentials_path(settings: Settings) -> Path:
+    return settings.home / "broker" / "credentials.json"
+
+
+def load_credentials(settings: Settings) -> dict[str, str]:
+    """Principal -> password; empty when the broker was never started with ``--secure``."""
+    path = credentials_path(settings)
+    try:
+        raw = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    return {str(k): str(v) for k, v in raw.get("users", {}).items()}
+
+
+def _save_credentials(settings: Settings, users: dict[str, str]) -> None:
+    """Write atomically, created 0600 (never world-readable, not even for a moment)."""
+    path = credentials_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"mechanism": MECHANISM, "users": users}, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def sasl_config(username: str, password: str) -> dict[str, Any]:
+    """kafka-python client options for one principal (``settings.extra["client"]``)."""
+    return {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": MECHANISM,
+        "sasl_plain_username": username,
+        "sasl_plain_password": password,
+    }
+
+
+def client_config(settings: Settings, principal: str) -> dict[str, Any]:
+    """kafka-python options to act as ``principal`` (``hub`` or an FIU), from the credentials file."""
+    users = load_credentials(settings)
+    if principal not in users:
+        raise ConfigError(
+            f"no credentials for {principal!r} in {credentials_path(settings)}",
+            hint="start the broker with `fiulink broker start --secure`, then grant the FIUs with "
+            "`fiulink topics create --secure --policy FILE`",
+        )
+    return sasl_config(principal, users[principal])
+
+
+def group_prefix(settings: Settings, fiu: str) -> str:
+    """Consumer groups an FIU may use start with this (``fiulink-FR-`` for FR under ``fiulink.``)."""
+    return f"{settings.topic_prefix.rstrip('.')}-{fiu}-"
+
+
+def server_properties(hub_password: str) -> str:
+    """What ``--secure`` adds to server.properties (the broker listener becomes SASL_PLAINTEXT)."""
+    jaas = (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{HUB}" password="{hub_password}";'
+    )
+    return f"""\
+# -- fiulink --secure: SASL/SCRAM-SHA-512 on the broker listener, ACLs via StandardAuthorizer --
+sasl.enabled.mechanisms={MECHANISM}
+sasl.mechanism.inter.broker.protocol={MECHANISM}
+listener.name.sasl_plaintext.sasl.enabled.mechanisms={MECHANISM}
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={jaas}
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+# The CONTROLLER listener (the KRaft quorum channel) stays PLAINTEXT, bound to 127.0.0.1 only:
+# the broker reaches the controller over it unauthenticated, as User:ANONYMOUS, which must be a
+# super user or the controller refuses the broker's registration (CLUSTER_ACTION).
+super.users=User:{HUB};User:ANONYMOUS
+"""
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 so that later writes (which keep the mode) stay private."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.fchmod(fd, 0o600)
+    os.close(fd)
+
+
+def start_secure(settings: Settings, port: int | None = None) -> BrokerInfo:
+    """Start the embedded broker with SASL/SCRAM and ACLs; make the hub's password on first start."""
+    running = EmbeddedBroker(settings).info()
+    if running is not None:
+        if not running.secure:
+            raise BrokerError(
+                f"a broker without --secure is already running under {settings.home} (pid {running.pid})",
+                hint="stop it with `fiulink broker stop`, then start it again with --secure",
+            )
+        return running
+    broker_dir = settings.home / "broker"
+    broker_dir.mkdir(parents=True, exist_ok=True)
+    broker_dir.chmod(0o700)
+    users = load_credentials(settings)
+    if HUB not in users:
+        if (broker_dir / "data" / "meta.properties").exists():
+            raise BrokerError(
+                f"the broker storage in {broker_dir / 'data'} was formatted without --secure, "
+                "so it holds no credentials for the hub",
+                hint="use a fresh FIULINK_HOME, or delete that data directory (all topics with it)",
+            )
+        users[HUB] = secrets.token_urlsafe(32)
+        _save_credentials(settings, users)
+    password = users[HUB]
+    _private_file(broker_dir / "server.properties")  # it holds the hub's password (JAAS config)
+    secured = settings.with_overrides(
+        extra={
+            **settings.extra,
+            "client": sasl_config(HUB, password),
+            "format_args": [
+                *settings.extra.get("format_args", []),
+                "--add-scram",
+                f"{MECHANISM}=[name={HUB},password={password}]",
+            ],
+        }
+    )
+    return EmbeddedBroker(secured).start(port=port, secure_config=server_properties(password))
+
+
+def fiu_acls(settings: Settings, fiu: str) -> list[Any]:
+    """The ACLs of one FIU: write its feed, read its notifications, use its consumer groups."""
+    from kafka.admin import (
+        ACL,
+        ACLOperation,
+        ACLPermissionType,
+        ACLResourcePatternType,
+        ResourcePattern,
+        ResourceType,
+    )
+
+    topics = settings.topics
+    grants = [
+        (ResourceType.TOPIC, topics.feed(fiu), ACLResourcePatternType.LITERAL, ACLOperation.WRITE),
+        (ResourceType.TOPIC, topics.feed(fiu), ACLResourcePatternType.LITERAL, ACLOperation.DESCRIBE),
+        (ResourceType.TOPIC, topics.notification(fiu), ACLResourcePatternType.LITERAL, ACLOperation.READ),
+        (ResourceType.TOPIC, topics.notification(fiu), ACLResourcePatternType.LITERAL, ACLOperation.DESCRIBE),
+        (ResourceType.GROUP, group_prefix(settings, fiu), ACLResourcePatternType.PREFIXED, ACLOperation.READ),
+    ]
+    return [
+        ACL(
+            principal=f"User:{fiu}",
+            host="*",
+            operation=op,
+            permission_type=ACLPermissionType.ALLOW,
+            resource_pattern=ResourcePattern(rtype, name, pattern),
+        )
+        for rtype, name, pattern, op in grants
+    ]
+
+
+def _check_fiu(fiu: str) -> None:
+    if not _NAME.match(fiu) or fiu.lower() in RESERVED:
+        raise ConfigError(
+            f"{fiu!r} cannot be an FIU principal",
+            hint="FIU codes are letters, digits, '-' or '_' and may not be 'hub' or 'ANONYMOUS'",
+        )
+
+
+def grant_acls(settings: Settings, fius: Iterable[str]) -> list[Any]:
+    """Give each FIU a SCRAM credential (new password on first sight) and its ACLs; idempotent.
+    Acts as the hub, with the password from the credentials file. Returns the ACLs granted."""
+    from kafka.admin import UserScramCredentialUpsertion
+    from kafka.errors import KafkaError
+
+    from streams.kafka.topics import admin_client
+
+    fius = sorted(set(fius))
+    for fiu in fius:
+        _check_fiu(fiu)
+    hub = settings.with_overrides(extra={**settings.extra, "client": client_config(settings, HUB)})
+    users = load_credentials(settings)
+    new = {fiu: secrets.token_urlsafe(32) for fiu in fius if fiu not in users}
+    if new:
+        users.update(new)
+        _save_credentials(settings, users)
+    acls = [acl for fiu in fius for acl in fiu_acls(settings, fiu)]
+    admin = admin_client(hub)
+    try:
+        # Upsert every FIU, not only new ones: the broker then holds what the file says even
+        # after its storage was recreated.
+        upserts = [UserScramCredentialUpsertion(fiu, MECHANISM, users[fiu]) for fiu in fius]
+        failed = {
+            u: e for u, e in (admin.alter_user_scram_credentials(upserts) if upserts else {}).items() if e
+        }
+        if failed:
+            raise BrokerError(f"the broker refused SCRAM credentials: {failed}")
+        result = admin.create_acls(acls) if acls else {"failed": []}
+        if result["failed"]:
+            raise BrokerError(f"the broker refused ACLs: {result['failed']}")
+    except KafkaError as exc:
+        raise BrokerError(
+            f"granting FIU access failed: {exc}",
+            hint="is the broker running with --secure under this FIULINK_HOME?",
+        ) from exc
+    finally:
+        admin.close()
+    return acls
