@@ -133,7 +133,7 @@ def generate(n_fius: int, n_reports: int, seed: int, out: Path) -> None:
 @click.command()
 @click.option("--reports", "n_reports", type=int, default=3000, show_default=True)
 @click.option("--fius", "n_fius", type=int, default=4, show_default=True)
-@click.option("--rate", type=float, default=400.0, show_default=True, help="offered publish rate, reports/s")
+@click.option("--rate", type=float, default=200.0, show_default=True, help="offered publish rate, reports/s")
 @click.option("--keep-running", is_flag=True, help="leave the broker running afterwards")
 @click.pass_context
 @fail_clearly

@@ -59,7 +59,7 @@ def read_all(
 
 
 def run_demo(
-    base: Settings, n_reports: int = 3000, n_fius: int = 4, rate: float = 400.0, keep: bool = False
+    base: Settings, n_reports: int = 3000, n_fius: int = 4, rate: float = 200.0, keep: bool = False
 ) -> dict[str, Any]:
     stamp = time.strftime("%Y%m%d%H%M%S")
     key = base.token_key

@@ -44,5 +44,9 @@ class DecodeError(FiulinkError):
     """Bytes could not be decoded as a known Avro single-object record."""
 
 
+class EncodeError(FiulinkError):
+    """A record does not fit its Avro schema."""
+
+
 class PolicyError(ConfigError):
     """The sharing policy file is invalid."""

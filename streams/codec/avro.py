@@ -17,9 +17,10 @@ from typing import Any
 
 import fastavro
 from fastavro.schema import to_parsing_canonical_form
+from fastavro.validation import ValidationError, validate
 
 from streams.config import PROJECT_ROOT
-from streams.errors import DecodeError, FiulinkError
+from streams.errors import DecodeError, EncodeError, FiulinkError
 
 MAGIC = b"\xc3\x01"
 SCHEMA_DIR = Path(os.environ.get("FIULINK_SCHEMAS", PROJECT_ROOT / "schemas"))
@@ -64,12 +65,18 @@ class Codec:
             raise FiulinkError(f"no Avro schemas found in {schema_dir}")
 
     def encode(self, name: str, record: dict[str, Any]) -> bytes:
+        """Validate (fastavro alone would write a str as an array of characters, or truncate a
+        float into a long) and encode; a record that does not fit its schema is an EncodeError."""
+        schema = self.schemas.get(name)
+        if schema is None:
+            raise EncodeError(f"unknown record type {name!r}; known: {', '.join(sorted(self.schemas))}")
+        try:
+            validate(record, schema, raise_errors=True, strict=True)
+        except (ValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise EncodeError(f"cannot encode {name}: {exc}") from exc
         buf = io.BytesIO()
         buf.write(self.prefix[name])
-        try:
-            fastavro.schemaless_writer(buf, self.schemas[name], record)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise DecodeError(f"cannot encode {name}: {exc}") from exc
+        fastavro.schemaless_writer(buf, schema, record)
         return buf.getvalue()
 
     def decode(self, data: bytes, expect: str | None = None) -> tuple[str, dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Correlation: token -> the reports holding it, and the links a new report makes.
 
-``step(state, sighting, rules, now)`` is pure: it takes the token's state (or None) and returns
-the new state and the Match records to emit. The Faust table adapter and a dict both store the
+``step(state, sighting, rules, now)`` does no I/O: it takes the token's state (or None), updates
+it in place and returns it with the Match records to emit; the caller stores what it returns
+(a Faust table only logs a reassignment). The Faust table adapter and a dict both store the
 state (see ``Store``); replay/batch mode is the same function over a dict.
 """
 

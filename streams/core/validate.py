@@ -13,6 +13,7 @@ from typing import Any
 Problems = list[tuple[str, str]]
 
 FIU_RE = re.compile(r"[A-Z]{2}")
+SURROGATE_RE = re.compile(r"[\ud800-\udfff]")  # valid in JSON escapes, not encodable as UTF-8
 SHARING = ("auto", "consent", "none")
 KINDS = ("person", "organization")
 MAX_TEXT = 100_000
@@ -52,6 +53,9 @@ class _Checker:
         if len(value) > MAX_TEXT:
             self.fail(path, f"longer than {MAX_TEXT} characters")
             return None
+        if SURROGATE_RE.search(value):
+            self.fail(path, "not valid Unicode text (a lone surrogate such as \\ud800)")
+            return None
         return value
 
     def strings(self, obj: dict[str, Any], key: str, path: str) -> list[str]:
@@ -66,10 +70,14 @@ class _Checker:
             return []
         out = []
         for i, item in enumerate(value):
-            if isinstance(item, str) and len(item) <= MAX_TEXT:
-                out.append(item)
+            if not isinstance(item, str):
+                self.fail(f"{path}[{i}]", f"must be a string, not {type(item).__name__}")
+            elif len(item) > MAX_TEXT:
+                self.fail(f"{path}[{i}]", f"longer than {MAX_TEXT} characters")
+            elif SURROGATE_RE.search(item):
+                self.fail(f"{path}[{i}]", "not valid Unicode text (a lone surrogate such as \\ud800)")
             else:
-                self.fail(f"{path}[{i}]", "must be a string")
+                out.append(item)
         return out
 
     def objects(self, obj: dict[str, Any], key: str, path: str) -> list[tuple[str, dict[str, Any]]]:

@@ -30,8 +30,10 @@ from streams.kafka.broker import BrokerInfo, EmbeddedBroker
 
 MECHANISM = "SCRAM-SHA-512"
 HUB = "hub"
-#: Principals an FIU may not be named after: the hub (a super user) and Kafka's unauthenticated one.
-RESERVED = {HUB.lower(), "anonymous"}
+#: The principal of the broker -> controller channel (SASL/PLAIN on the CONTROLLER listener).
+CONTROLLER = "controller"
+#: Names an FIU may not have: the super users, and Kafka's unauthenticated principal.
+RESERVED = {HUB, CONTROLLER, "anonymous"}
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -39,8 +41,7 @@ def credentials_path(settings: Settings) -> Path:
     return settings.home / "broker" / "credentials.json"
 
 
-def load_credentials(settings: Settings) -> dict[str, str]:
-    """Principal -> password; empty when the broker was never started with ``--secure``."""
+def _read_file(settings: Settings) -> dict[str, Any]:
     path = credentials_path(settings)
     try:
         raw = json.loads(path.read_text())
@@ -48,10 +49,15 @@ def load_credentials(settings: Settings) -> dict[str, str]:
         return {}
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
-    return {str(k): str(v) for k, v in raw.get("users", {}).items()}
+    return raw if isinstance(raw, dict) else {}
 
 
-def _save_credentials(settings: Settings, users: dict[str, str]) -> None:
+def load_credentials(settings: Settings) -> dict[str, str]:
+    """Principal -> password; empty when the broker was never started with ``--secure``."""
+    return {str(k): str(v) for k, v in _read_file(settings).get("users", {}).items()}
+
+
+def _save_credentials(settings: Settings, users: dict[str, str], controller: str) -> None:
     """Write atomically, created 0600 (never world-readable, not even for a moment)."""
     path = credentials_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,9 +65,14 @@ def _save_credentials(settings: Settings, users: dict[str, str]) -> None:
     tmp.unlink(missing_ok=True)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
-        json.dump({"mechanism": MECHANISM, "users": users}, f, indent=2, sort_keys=True)
+        body = {"mechanism": MECHANISM, "users": users, "controller": {CONTROLLER: controller}}
+        json.dump(body, f, indent=2, sort_keys=True)
         f.write("\n")
     os.replace(tmp, path)
+
+
+def _controller_password(settings: Settings) -> str:
+    return str(_read_file(settings).get("controller", {}).get(CONTROLLER, ""))
 
 
 def sasl_config(username: str, password: str) -> dict[str, Any]:
@@ -91,24 +102,38 @@ def group_prefix(settings: Settings, fiu: str) -> str:
     return f"{settings.topic_prefix.rstrip('.')}-{fiu}-"
 
 
-def server_properties(hub_password: str) -> str:
+def server_properties(hub_password: str, controller_password: str) -> str:
     """What ``--secure`` adds to server.properties (the broker listener becomes SASL_PLAINTEXT)."""
-    jaas = (
+    scram = (
         "org.apache.kafka.common.security.scram.ScramLoginModule required "
         f'username="{HUB}" password="{hub_password}";'
     )
+    plain = (
+        "org.apache.kafka.common.security.plain.PlainLoginModule required "
+        f'username="{CONTROLLER}" password="{controller_password}" '
+        f'user_{CONTROLLER}="{controller_password}";'
+    )
     return f"""\
-# -- fiulink --secure: SASL/SCRAM-SHA-512 on the broker listener, ACLs via StandardAuthorizer --
+# -- fiulink --secure ------------------------------------------------------------------------
+# Clients (FIUs, hub): SASL/SCRAM-SHA-512 on the SASL_PLAINTEXT listener; the broker's own
+# inter-broker client logs in as the hub.
 sasl.enabled.mechanisms={MECHANISM}
 sasl.mechanism.inter.broker.protocol={MECHANISM}
 listener.name.sasl_plaintext.sasl.enabled.mechanisms={MECHANISM}
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={jaas}
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={scram}
+# The CONTROLLER listener (KRaft quorum and broker registration, 127.0.0.1 only) is not left
+# PLAINTEXT: there every caller is User:ANONYMOUS, which would have to be a super user for the
+# broker to register, and then any local process could create ACLs or SCRAM users through it.
+# It uses SASL/PLAIN with one static principal instead (KRaft controllers cannot use SCRAM:
+# SCRAM credentials live in the metadata log the controller serves). This line overrides the
+# listener.security.protocol.map above (the last occurrence of a key wins).
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config={plain}
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
-# The CONTROLLER listener (the KRaft quorum channel) stays PLAINTEXT, bound to 127.0.0.1 only:
-# the broker reaches the controller over it unauthenticated, as User:ANONYMOUS, which must be a
-# super user or the controller refuses the broker's registration (CLUSTER_ACTION).
-super.users=User:{HUB};User:ANONYMOUS
+super.users=User:{HUB};User:{CONTROLLER}
 """
 
 
@@ -133,17 +158,19 @@ def start_secure(settings: Settings, port: int | None = None) -> BrokerInfo:
     broker_dir.mkdir(parents=True, exist_ok=True)
     broker_dir.chmod(0o700)
     users = load_credentials(settings)
-    if HUB not in users:
+    controller = _controller_password(settings)
+    if HUB not in users or not controller:
         if (broker_dir / "data" / "meta.properties").exists():
             raise BrokerError(
                 f"the broker storage in {broker_dir / 'data'} was formatted without --secure, "
                 "so it holds no credentials for the hub",
                 hint="use a fresh FIULINK_HOME, or delete that data directory (all topics with it)",
             )
-        users[HUB] = secrets.token_urlsafe(32)
-        _save_credentials(settings, users)
+        users[HUB] = users.get(HUB) or secrets.token_urlsafe(32)
+        controller = controller or secrets.token_urlsafe(32)
+        _save_credentials(settings, users, controller)
     password = users[HUB]
-    _private_file(broker_dir / "server.properties")  # it holds the hub's password (JAAS config)
+    _private_file(broker_dir / "server.properties")  # it holds both passwords (JAAS configs)
     secured = settings.with_overrides(
         extra={
             **settings.extra,
@@ -155,7 +182,7 @@ def start_secure(settings: Settings, port: int | None = None) -> BrokerInfo:
             ],
         }
     )
-    return EmbeddedBroker(secured).start(port=port, secure_config=server_properties(password))
+    return EmbeddedBroker(secured).start(port=port, secure_config=server_properties(password, controller))
 
 
 def fiu_acls(settings: Settings, fiu: str) -> list[Any]:
@@ -193,7 +220,7 @@ def _check_fiu(fiu: str) -> None:
     if not _NAME.match(fiu) or fiu.lower() in RESERVED:
         raise ConfigError(
             f"{fiu!r} cannot be an FIU principal",
-            hint="FIU codes are letters, digits, '-' or '_' and may not be 'hub' or 'ANONYMOUS'",
+            hint="FIU codes are letters, digits, '-' or '_' and may not be 'hub', 'controller' or 'ANONYMOUS'",
         )
 
 
@@ -213,7 +240,7 @@ def grant_acls(settings: Settings, fius: Iterable[str]) -> list[Any]:
     new = {fiu: secrets.token_urlsafe(32) for fiu in fius if fiu not in users}
     if new:
         users.update(new)
-        _save_credentials(settings, users)
+        _save_credentials(settings, users, _controller_password(settings))
     acls = [acl for fiu in fius for acl in fiu_acls(settings, fiu)]
     admin = admin_client(hub)
     try:

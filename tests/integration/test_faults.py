@@ -59,3 +59,46 @@ def test_worker_killed_repeatedly_loses_and_invents_nothing(hub: Hub, tmp_path: 
     for n in notes:
         core = {k: v for k, v in n.items() if k != "created_at"}
         assert by_id.setdefault(n["notification_id"], core) == core
+
+
+def test_broker_stopped_and_restarted_with_data_kept(tmp_path: Path) -> None:
+    """Its own broker: stop it mid-feed (graceful), start it again on the same data; the worker
+    reconnects (or, if it gave up, is restarted as a supervisor would) and nothing is lost."""
+    from streams.config import Settings
+    from streams.kafka.broker import EmbeddedBroker, free_port
+
+    port = free_port()
+    bs = Settings.from_env({"FIULINK_HOME": str(tmp_path / "b"), "FIULINK_BOOTSTRAP": f"127.0.0.1:{port}"})
+    broker = EmbeddedBroker(bs)
+    broker.start(port=port)
+    hub = Hub(bootstrap=f"127.0.0.1:{port}", home=tmp_path / "home")
+    hub.home.mkdir()
+    try:
+        feed = tmp_path / "feed"
+        hub.cli("generate", "--fius", "3", "--reports", "300", "--seed", "31", "--out", str(feed), check=True)
+        policy = feed / "policy.toml"
+        hub.cli("topics", "create", "--policy", str(policy), check=True)
+        files = sorted(feed.glob("feed-??.jsonl"))
+        expected = replay(read_feed(files), hub.key.encode(), SharingPolicy.load(policy), CorrelationRules())
+        hot = {n["token"] for n in expected["notifications"] if n["type"] == "hot_identifier"}
+        want = _ids(expected["notifications"], hot)
+        first, second = files[:1], files[1:]
+        worker = hub.start_worker(policy)
+        hub.cli("publish", *map(str, first), check=True)
+        time.sleep(3)
+        assert broker.stop(), "the broker was not running"
+        time.sleep(2)
+        broker.start(port=port)
+        hub.cli("publish", *map(str, second), check=True)
+        time.sleep(5)
+        if worker.poll() is not None:  # it gave up while the broker was away: a supervisor restarts it
+            hub.workers.remove(worker)
+            hub.start_worker(policy)
+        topics = [
+            hub.settings.topics.notification(f) for f in json.loads((feed / "truth.json").read_text())["fius"]
+        ]
+        notes = hub.read(topics, until=lambda r: want <= _ids(r, hot), timeout=150, idle=3)
+        assert _ids(notes, hot) == want, hub.worker_logs()[-3000:]
+    finally:
+        hub.stop_workers()
+        broker.stop()

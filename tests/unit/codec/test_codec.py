@@ -294,23 +294,14 @@ def test_encode_drops_keys_the_schema_does_not_know(c: Codec) -> None:
     assert b"secret" not in data
 
 
-_LENIENT = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Codec.encode does not validate; fastavro writes a str as an array of its characters "
-    "and truncates a float into a long",
-)
-
-
 @pytest.mark.parametrize(
     ("record", "why"),
     [
         pytest.param({k: v for k, v in SIGHTING.items() if k != "token"}, "token", id="missing-required"),
         pytest.param({**SIGHTING, "fiu": None}, "fiu", id="null-for-string"),
         pytest.param({**SIGHTING, "source_ts": "yesterday"}, "Sighting", id="string-for-long"),
-        pytest.param(
-            {**SIGHTING, "restrictions": "no-onward"}, "Sighting", id="str-for-array", marks=_LENIENT
-        ),
-        pytest.param({**SIGHTING, "source_ts": 1.7}, "Sighting", id="float-for-long", marks=_LENIENT),
+        pytest.param({**SIGHTING, "restrictions": "no-onward"}, "Sighting", id="str-for-array"),
+        pytest.param({**SIGHTING, "source_ts": 1.7}, "Sighting", id="float-for-long"),
     ],
 )
 def test_encode_of_a_bad_record_is_a_fiulink_error(c: Codec, record: dict[str, Any], why: str) -> None:

@@ -1,0 +1,93 @@
+"""``make bench``: core, end-to-end (with a raw-Kafka baseline in the same run) and snapshot
+figures on an embedded broker of their own; prints a table, then one line of JSON.
+
+    python -m bench [--reports N] [--full]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import core, e2e
+from streams.config import Settings
+from streams.kafka.broker import EmbeddedBroker, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def last_json(cmd: list[str]) -> dict[str, Any]:
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reports", type=int, default=10_000, help="reports in the backfill and baseline runs")
+    ap.add_argument("--full", action="store_true", help="also the long runs (1,000,000-report backfill)")
+    args = ap.parse_args()
+    res: dict[str, Any] = {"machine": f"{platform.node()} {os.cpu_count()} cpu, {platform.python_version()}",
+                           "date": time.strftime("%Y-%m-%d %H:%M")}  # fmt: skip
+    work = Path(tempfile.mkdtemp(prefix="fiulink-bench-"))
+    say("core: identifiers normalised + tokenised per second (one core)")
+    ids = last_json([sys.executable, "bench/bench_identifiers.py", "--seconds", "2"])
+    res["identifiers_per_s"] = ids["identifiers_per_s"]
+    feed = e2e.prepare_feed(work / "feed", args.reports)
+    say("core: correlation steps per second, dict store vs RocksDB store")
+    res.update(core.run(feed))
+    settings = Settings.from_env(
+        {"FIULINK_HOME": str(work / "home"), "FIULINK_BOOTSTRAP": f"127.0.0.1:{free_port()}"}
+    )
+    broker = EmbeddedBroker(settings)
+    info = broker.start()
+    say(f"end to end on {info.bootstrap}")
+    try:
+        home = work / "runs"
+        home.mkdir()
+        say(f"  baseline: {args.reports} reports through a no-logic Faust consume->produce agent")
+        base = e2e.baseline(info.bootstrap, home, feed, args.reports)
+        say(f"  pipeline: backfill of {args.reports} reports already on the feeds")
+        bf = e2e.backfill(info.bootstrap, home, feed, args.reports)
+        rate = max(10.0, bf["reports_per_s"] / 2)
+        say(f"  latency at half the measured maximum rate ({rate:.0f} reports/s offered)")
+        lat = e2e.latency(info.bootstrap, home, feed, rate)
+        res.update({"e2e_reports_per_s": bf["reports_per_s"], "baseline_reports_per_s": base["reports_per_s"],
+                    "ratio_to_baseline": bf["reports_per_s"] / base["reports_per_s"],
+                    "backfill_reports": args.reports, "backfill_reports_per_s": bf["reports_per_s"],
+                    "latency_offered_rate": rate, "p50_latency_s": lat["p50_latency_s"],
+                    "p95_latency_s": lat["p95_latency_s"], "p99_latency_s": lat["p99_latency_s"]})  # fmt: skip
+        if args.full:
+            say("  full: backfill of 1,000,000 reports (long)")
+            big = e2e.prepare_feed(work / "feed1m", 1_000_000)
+            res["backfill_1m_reports_per_s"] = e2e.backfill(
+                info.bootstrap, home, big, 1_000_000, timeout=7200
+            )["reports_per_s"]
+    finally:
+        broker.stop()
+    say("snapshot: writer rows/s and publishing a 1,000,000-row snapshot")
+    snap = last_json([sys.executable, "bench/bench_snapshot.py", "--rows", "50000"])
+    res.update(
+        {"snapshot_rows_per_s": snap["snapshot_rows_per_s"], "publish_1m_rows_s": snap["publish_1m_rows_s"]}
+    )
+    width = max(map(len, res))
+    for k, v in res.items():
+        print(f"{k:<{width}}  {v:,.3f}" if isinstance(v, float) else f"{k:<{width}}  {v}")
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
