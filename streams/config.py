@@ -46,6 +46,21 @@ class Settings:
         e = os.environ if env is None else env
         key = e.get("FIULINK_TOKEN_KEY")
         policy = e.get("FIULINK_POLICY")
+        extra: dict[str, Any] = {}
+        sasl_user = e.get("FIULINK_SASL_USERNAME")
+        if sasl_user:  # act as this principal on a `broker start --secure` broker (streams/kafka/secure.py)
+            sasl_password = e.get("FIULINK_SASL_PASSWORD")
+            if not sasl_password:
+                raise ConfigError(
+                    "FIULINK_SASL_USERNAME is set but FIULINK_SASL_PASSWORD is not",
+                    hint="export FIULINK_SASL_PASSWORD=<the password the hub operator gave you>",
+                )
+            extra["client"] = {
+                "security_protocol": "SASL_PLAINTEXT",
+                "sasl_mechanism": "SCRAM-SHA-512",
+                "sasl_plain_username": sasl_user,
+                "sasl_plain_password": sasl_password,
+            }
         s = cls(
             bootstrap=e.get("FIULINK_BOOTSTRAP", cls.bootstrap),
             home=Path(e.get("FIULINK_HOME", "var")),
@@ -59,6 +74,7 @@ class Settings:
             app_id=e.get("FIULINK_APP_ID", cls.app_id),
             store=e.get("FIULINK_STORE", cls.store),
             topic_prefix=e.get("FIULINK_TOPIC_PREFIX", cls.topic_prefix),
+            extra=extra,
         )
         return s.with_overrides(**overrides)
 
