@@ -102,3 +102,29 @@ def test_broker_stopped_and_restarted_with_data_kept(tmp_path: Path) -> None:
     finally:
         hub.stop_workers()
         broker.stop()
+
+
+def test_processing_again_within_30s_after_a_crash(hub: Hub, policy_file: Path, tmp_path: Path) -> None:
+    from streams.testing import report, write_jsonl
+
+    hub.cli("topics", "create", "--policy", str(policy_file), check=True)
+    hub.start_worker(policy_file)
+
+    def pair(n: int) -> list[Path]:
+        e = f"crash{n}@example.org"
+        return [write_jsonl(tmp_path / f"fr{n}.jsonl", [report(f"FR-K{n}", "FR", emails=[e])]),
+                write_jsonl(tmp_path / f"de{n}.jsonl", [report(f"DE-K{n}", "DE", emails=[e])])]  # fmt: skip
+
+    topic = [hub.settings.topics.notification("DE")]
+    hub.cli("publish", *map(str, pair(1)), check=True)
+    hub.read(topic, until=lambda r: any(n["recipient_report_id"] == "DE-K1" for n in r), timeout=60)
+    hub.stop_workers(signal.SIGKILL)
+    t0 = time.monotonic()
+    hub.start_worker(policy_file)
+    hub.cli("publish", *map(str, pair(2)), check=True)
+    notes = hub.read(
+        topic, until=lambda r: any(n["recipient_report_id"] == "DE-K2" for n in r), timeout=60, idle=0.5
+    )
+    took = time.monotonic() - t0
+    assert any(n["recipient_report_id"] == "DE-K2" for n in notes), hub.worker_logs()[-2000:]
+    assert took < 30, f"processing resumed only after {took:.1f}s"
