@@ -41,8 +41,17 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     tokenizer = Tokenizer(settings.require_key(), settings.token_key_id)
     names = settings.topics
     steps = Steps(codec(), tokenizer, policy, rules, names)
+    client = settings.extra.get("client", {})
+    credentials = None
+    if client.get("sasl_mechanism"):  # FIULINK_SASL_USERNAME/PASSWORD: the hub principal on a --secure broker
+        credentials = faust.SASLCredentials(
+            username=client["sasl_plain_username"],
+            password=client["sasl_plain_password"],
+            mechanism=client["sasl_mechanism"],
+        )
     app = faust.App(
         settings.app_id,
+        broker_credentials=credentials,
         broker=[f"kafka://{b}" for b in settings.bootstrap.split(",")],
         store=settings.store,
         datadir=str(settings.home / "worker" / settings.app_id),

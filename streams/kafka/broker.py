@@ -134,6 +134,12 @@ class EmbeddedBroker:
         running = self.info()
         if running is not None:
             return running
+        if not secure_config and (self.dir / "credentials.json").exists():  # see streams/kafka/secure.py
+            raise BrokerError(
+                f"the broker under {self.dir} was set up with --secure; without it, it would run with "
+                "no authentication and no ACLs",
+                hint="start it with `fiulink broker start --secure`",
+            )
         java, cp = _java(), _classpath()
         port = port or self.settings.port
         with socket.socket() as s:

@@ -124,9 +124,9 @@ listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={scram}
 # The CONTROLLER listener (KRaft quorum and broker registration, 127.0.0.1 only) is not left
 # PLAINTEXT: there every caller is User:ANONYMOUS, which would have to be a super user for the
 # broker to register, and then any local process could create ACLs or SCRAM users through it.
-# It uses SASL/PLAIN with one static principal instead (KRaft controllers cannot use SCRAM:
-# SCRAM credentials live in the metadata log the controller serves). This line overrides the
-# listener.security.protocol.map above (the last occurrence of a key wins).
+# It uses SASL/PLAIN with one static principal instead (SCRAM is for the broker listener only:
+# its credentials live in the metadata log that this very listener serves; see KAFKA-15513).
+# This line overrides the listener.security.protocol.map above (the last occurrence wins).
 listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
 sasl.mechanism.controller.protocol=PLAIN
 listener.name.controller.sasl.enabled.mechanisms=PLAIN
