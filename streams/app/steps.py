@@ -117,7 +117,7 @@ class Steps:
                 (
                     self.topics.sightings,
                     token.encode(),
-                    self.codec.encode("Sighting", {**base, "kind": kind, "token": token}),
+                    self.codec.encode("Sighting", {**base, "kind": kind, "token": token}, check=False),
                 )
             )
         return out

@@ -208,10 +208,14 @@ class EmbeddedBroker:
         raise BrokerError(f"the broker did not answer within {timeout:.0f}s; see {self.dir / 'broker.out'}")
 
     def _cluster_id(self) -> str:
-        raw = uuid.uuid4().bytes
+        """A random cluster id like Kafka's ``Uuid.randomUuid()``: url-safe base64 that never starts
+        with '-' (one in 64 would, and the storage tool would then read ``-t -…`` as an option)."""
         import base64
 
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        while True:
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            if not cluster_id.startswith("-"):
+                return cluster_id
 
     def stop(self, timeout: float = 60.0) -> bool:
         """Graceful stop (SIGTERM, controlled shutdown); SIGKILL only after ``timeout``."""
