@@ -11,7 +11,7 @@ re-emits the same deterministic ids on a replay, so sinks dedupe by id.
 from __future__ import annotations
 
 import logging
-import os
+import traceback
 import weakref
 from typing import Any
 
@@ -118,13 +118,9 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
                     set_current_event(event)  # tables pick the changelog/store partition from it
                     try:
                         out = handle(event)
-                    except FaustError:  # the framework itself is broken: crash-only, nothing is committed
-                        log.critical(
-                            "%s: Faust failed; exiting so a supervisor restarts the worker",
-                            stage,
-                            exc_info=True,
-                        )
-                        os._exit(70)
+                    except FaustError:  # the framework itself failed, not the record: let Faust's supervisor restart the agent
+                        traceback.print_exc()
+                        raise
                     except Exception as exc:  # a record we cannot process: dead letter, carry on
                         m = event.message
                         log.exception("%s failed on %s/%s/%s", stage, m.topic, m.partition, m.offset)
