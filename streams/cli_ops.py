@@ -57,7 +57,7 @@ def worker(
     import faust
 
     from streams.app import build_worker_app
-    from streams.kafka.topics import create_topics, existing_topics
+    from streams.kafka.topics import check_partitions, create_topics, existing_topics
 
     s = settings_from(
         ctx, policy_path=policy, service_wallets_path=service_wallets, store="memory://" if memory else None
@@ -73,6 +73,7 @@ def worker(
         )
         sys.exit(1)
     create_topics(s, pol.fius, s.replication_factor)  # idempotent; makes sure the changelogs exist
+    check_partitions(s, pol.fius)
     (s.home / "worker" / s.app_id).mkdir(parents=True, exist_ok=True)  # faust does not create parents
     app = build_worker_app(s, pol, correlation_rules(s))
     click.echo(

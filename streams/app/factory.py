@@ -90,6 +90,12 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     state = faust.Schema(key_serializer="json", value_serializer="json")
     tokens = app.Table("tokens", default=None, schema=state, partitions=settings.partitions)
     links = app.Table("links", default=None, schema=state, partitions=settings.partitions)
+    # Faust checks source vs changelog partitions on the first write from its consumer's
+    # metadata, which can lag a just-created topic (it then reads 0 partitions and crashes the
+    # agent with PartitionsMismatch). `fiulink worker` checks the counts itself before starting
+    # (streams.kafka.topics.check_partitions), so mark the sources verified.
+    tokens._verified_source_topics_for_partitions.add(names.sightings)
+    links._verified_source_topics_for_partitions.update((names.matches, names.consents))
 
     def ingest_one(event: Any) -> list[tuple[str, bytes, bytes]]:
         m = event.message

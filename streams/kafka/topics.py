@@ -95,20 +95,36 @@ def admin_client(settings: Settings):  # type: ignore[no-untyped-def]
         ) from exc
 
 
+TABLES = ("tokens", "links")
+
+
+def changelog_topics(settings: Settings) -> list[str]:
+    """The worker's Faust table changelogs (compacted), created up front so that Faust never
+    meets a source topic before its changelog (its partition check races topic creation)."""
+    return [f"{settings.app_id}-{t}-changelog" for t in TABLES]
+
+
 def create_topics(
     settings: Settings, fius: Iterable[str], replication_factor: int = 1
 ) -> tuple[list[str], list[str]]:
-    """Create what is missing; return (created, already there). Idempotent."""
+    """Create what is missing, changelogs included; return (created, already there). Idempotent."""
     from kafka.errors import TopicAlreadyExistsError
 
     wanted = settings.topics.all(fius, settings.partitions)
+    wanted.update(dict.fromkeys(changelog_topics(settings), settings.partitions))
+    compact = set(changelog_topics(settings))
     admin = admin_client(settings)
     try:
         existing = set(admin.list_topics())
         missing = {t: p for t, p in wanted.items() if t not in existing}
         if missing:
             spec = {
-                t: {"num_partitions": p, "replication_factor": replication_factor} for t, p in missing.items()
+                t: {
+                    "num_partitions": p,
+                    "replication_factor": replication_factor,
+                    "configs": {"cleanup.policy": "compact"} if t in compact else {},
+                }
+                for t, p in missing.items()
             }
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(spec, wait_for_metadata=True)
@@ -123,3 +139,26 @@ def existing_topics(settings: Settings) -> set[str]:
         return set(admin.list_topics())
     finally:
         admin.close()
+
+
+def check_partitions(settings: Settings, fius: Iterable[str]) -> None:
+    """Every topic a table is keyed by, and every changelog, has exactly ``settings.partitions``
+    partitions (Faust writes a changelog to the source event's partition number)."""
+    from streams.errors import ConfigError
+    from streams.kafka.clients import consumer
+
+    names = settings.topics
+    wanted = [names.sightings, names.matches, names.consents, *changelog_topics(settings)]
+    wanted += [names.feed(f) for f in fius]
+    c = consumer(settings)
+    try:
+        c.topics()  # a full metadata refresh
+        wrong = {t: len(c.partitions_for_topic(t) or ()) for t in wanted}
+    finally:
+        c.close()
+    wrong = {t: n for t, n in wrong.items() if n != settings.partitions}
+    if wrong:
+        raise ConfigError(
+            f"topics without exactly {settings.partitions} partitions: {wrong}",
+            hint="recreate them with `fiulink topics create` (the worker's tables need equal partition counts)",
+        )
