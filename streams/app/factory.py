@@ -11,6 +11,7 @@ re-emits the same deterministic ids on a replay, so sinks dedupe by id.
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 import weakref
 from typing import Any
@@ -124,9 +125,11 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
                     set_current_event(event)  # tables pick the changelog/store partition from it
                     try:
                         out = handle(event)
-                    except FaustError:  # the framework itself failed, not the record: let Faust's supervisor restart the agent
+                    except FaustError:  # the framework failed, not the record: crash-only, commit nothing
+                        # (re-raising out of take_events would ack the rest of the batch unprocessed)
                         traceback.print_exc()
-                        raise
+                        log.critical("%s: Faust failed; exiting so a supervisor restarts the worker", stage)
+                        os._exit(70)
                     except Exception as exc:  # a record we cannot process: dead letter, carry on
                         m = event.message
                         log.exception("%s failed on %s/%s/%s", stage, m.topic, m.partition, m.offset)
