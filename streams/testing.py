@@ -117,3 +117,20 @@ class Hub:
 
     def worker_logs(self) -> str:
         return "\n".join(p.read_text(errors="replace")[-4000:] for p in sorted(self.home.glob("*.log")))
+
+
+def notification_ids(notes: list[dict[str, Any]], hot_tokens: set[str]) -> set[str]:
+    """Ids of the notifications not about a hot token (which links precede a token turning hot
+    depends on arrival order, so those are left out of streaming-vs-replay comparisons)."""
+    return {n["notification_id"] for n in notes if n["token"] not in hot_tokens}
+
+
+def expected_notification_ids(files: list[Path], key: str, policy: Path) -> tuple[set[str], set[str]]:
+    """(ids replay mode gives for the feed, its hot tokens): what a streaming run must produce."""
+    from streams.core.correlate import CorrelationRules
+    from streams.core.policy import SharingPolicy
+    from streams.replay import read_feed, replay
+
+    expected = replay(read_feed(files), key.encode(), SharingPolicy.load(policy), CorrelationRules())
+    hot = {n["token"] for n in expected["notifications"] if n["type"] == "hot_identifier"}
+    return notification_ids(expected["notifications"], hot), hot

@@ -11,15 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-from streams.core.correlate import CorrelationRules
-from streams.core.policy import SharingPolicy
 from streams.publish import Publisher
-from streams.replay import read_feed, replay
-from streams.testing import Hub
-
-
-def _ids(notes: list[dict], hot_tokens: set[str]) -> set[str]:
-    return {n["notification_id"] for n in notes if n["token"] not in hot_tokens}
+from streams.testing import Hub, expected_notification_ids, notification_ids
 
 
 def test_worker_killed_repeatedly_loses_and_invents_nothing(hub: Hub, tmp_path: Path) -> None:
@@ -28,9 +21,7 @@ def test_worker_killed_repeatedly_loses_and_invents_nothing(hub: Hub, tmp_path: 
     policy = feed / "policy.toml"
     hub.cli("topics", "create", "--policy", str(policy), check=True)
     files = sorted(feed.glob("feed-??.jsonl"))
-    expected = replay(read_feed(files), hub.key.encode(), SharingPolicy.load(policy), CorrelationRules())
-    hot = {n["token"] for n in expected["notifications"] if n["type"] == "hot_identifier"}
-    want = _ids(expected["notifications"], hot)
+    want, hot = expected_notification_ids(files, hub.key, policy)
     assert len(want) > 100
 
     hub.start_worker(policy)
@@ -50,8 +41,8 @@ def test_worker_killed_repeatedly_loses_and_invents_nothing(hub: Hub, tmp_path: 
     topics = [
         hub.settings.topics.notification(f) for f in json.loads((feed / "truth.json").read_text())["fius"]
     ]
-    notes = hub.read(topics, until=lambda r: want <= _ids(r, hot), timeout=180, idle=3)
-    got = _ids(notes, hot)
+    notes = hub.read(topics, until=lambda r: want <= notification_ids(r, hot), timeout=180, idle=3)
+    got = notification_ids(notes, hot)
     assert kills >= 3
     assert got == want, f"missing {len(want - got)}, extra {len(got - want)}\n{hub.worker_logs()[-3000:]}"
     # one content per id: a repeat of an id (at-least-once) is the same notification
@@ -79,9 +70,7 @@ def test_broker_stopped_and_restarted_with_data_kept(tmp_path: Path) -> None:
         policy = feed / "policy.toml"
         hub.cli("topics", "create", "--policy", str(policy), check=True)
         files = sorted(feed.glob("feed-??.jsonl"))
-        expected = replay(read_feed(files), hub.key.encode(), SharingPolicy.load(policy), CorrelationRules())
-        hot = {n["token"] for n in expected["notifications"] if n["type"] == "hot_identifier"}
-        want = _ids(expected["notifications"], hot)
+        want, hot = expected_notification_ids(files, hub.key, policy)
         first, second = files[:1], files[1:]
         worker = hub.start_worker(policy)
         hub.cli("publish", *map(str, first), check=True)
@@ -97,8 +86,8 @@ def test_broker_stopped_and_restarted_with_data_kept(tmp_path: Path) -> None:
         topics = [
             hub.settings.topics.notification(f) for f in json.loads((feed / "truth.json").read_text())["fius"]
         ]
-        notes = hub.read(topics, until=lambda r: want <= _ids(r, hot), timeout=150, idle=3)
-        assert _ids(notes, hot) == want, hub.worker_logs()[-3000:]
+        notes = hub.read(topics, until=lambda r: want <= notification_ids(r, hot), timeout=150, idle=3)
+        assert notification_ids(notes, hot) == want, hub.worker_logs()[-3000:]
     finally:
         hub.stop_workers()
         broker.stop()

@@ -23,14 +23,10 @@ from streams.core.policy import SharingPolicy
 from streams.kafka.topics import admin_client
 from streams.publish import Publisher
 from streams.replay import read_feed, replay
-from streams.testing import FIULINK, Hub
+from streams.testing import FIULINK, Hub, notification_ids
 
 PHASES = 3  # A alone, A and B, B alone
 RATE = 25.0  # reports/s: each phase flows for a few seconds
-
-
-def _ids(notes: list[dict[str, Any]], hot_tokens: set[str]) -> set[str]:
-    return {n["notification_id"] for n in notes if n["token"] not in hot_tokens}
 
 
 def _wait_for_members(hub: Hub, n: int, timeout: float = 60.0) -> None:
@@ -95,7 +91,7 @@ def test_second_worker_joins_then_first_leaves_and_nothing_is_lost(hub: Hub, tmp
     files = sorted(feed.glob("feed-??.jsonl"))
     expected = replay(read_feed(files), hub.key.encode(), SharingPolicy.load(policy), CorrelationRules())
     hot = {n["token"] for n in expected["notifications"] if n["type"] == "hot_identifier"}
-    want = _ids(expected["notifications"], hot)
+    want = notification_ids(expected["notifications"], hot)
     assert len(want) > 100
     phases = _phase_files(files, tmp_path)
     # links whose later report arrives after B joined / after A left: only right if B's tables
@@ -147,9 +143,9 @@ def test_second_worker_joins_then_first_leaves_and_nothing_is_lost(hub: Hub, tmp
     topics = [
         hub.settings.topics.notification(f) for f in json.loads((feed / "truth.json").read_text())["fius"]
     ]
-    notes = hub.read(topics, until=lambda r: want <= _ids(r, hot), timeout=90, idle=3)
+    notes = hub.read(topics, until=lambda r: want <= notification_ids(r, hot), timeout=90, idle=3)
     assert second.poll() is None, f"the second worker stopped\n{hub.worker_logs()}"
-    got = _ids(notes, hot)
+    got = notification_ids(notes, hot)
     logs = hub.worker_logs()
     assert got == want, f"missing {len(want - got)}, extra {len(got - want)}\n{logs[-5000:]}"
     by_id: dict[str, dict[str, Any]] = {}
