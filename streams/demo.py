@@ -175,7 +175,7 @@ def _wait_and_summarise(
     latencies = [(ts - r["source_ts"]) / 1000 for ts, r in unique.values() if r.get("source_ts")]
     dead = read_all(s, [topics.dead_letter], idle=1.0)
     sightings = read_all(s, [topics.sightings], idle=1.0)
-    processed = len({(r["fiu"], r["report_id"]) for _, _, r in sightings})
+    processed = len({(r["fiu"], r["report_id"]) for _, _, batch in sightings for r in batch["reports"]})
     hot_tokens = {r["token"] for _, r in unique.values() if r["type"] == "hot_identifier"}
     hit_ids = [r for _, r in unique.values() if r["type"] == "hit"]
     pre_hot = sum(1 for r in hit_ids if r["token"] in hot_tokens)

@@ -12,6 +12,7 @@ from streams.app.steps import Steps
 from streams.codec import codec
 from streams.core.correlate import CorrelationRules
 from streams.core.policy import SharingPolicy
+from streams.core.sightings import sightings_of
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
 from streams.kafka.topics import Topics
@@ -31,15 +32,11 @@ def replay(reports: Iterable[dict[str, Any]], key: bytes, policy: SharingPolicy,
         if rec is None:
             continue
         value = c.encode("StrReport", rec)
-        for topic, k, v in steps.ingest(topics.feed(rec["fiu"]), 0, i, 0, value):
+        for topic, _, v in steps.ingest(topics.feed(rec["fiu"]), 0, i, 0, value):
             if topic != topics.sightings:
                 continue
-            out["sightings"].append(c.decode(v)[1])
-            token = k.decode()
-            state, matches = steps.correlate(tokens.get(token), v)
-            if state is not None:
-                tokens[token] = state
-            for _, mk, mv in matches:
+            out["sightings"].extend(sightings_of(c.decode(v)[1]))
+            for _, mk, mv in steps.correlate(tokens, v):
                 out["matches"].append(c.decode(mv)[1])
                 mid = mk.decode()
                 lstate, results = steps.notify(links.get(mid), mv)

@@ -3,6 +3,10 @@ ports, only when a test asks for it (marker ``kafka``); every test gets its own 
 
 from __future__ import annotations
 
+import os
+
+os.environ["FIULINK_STRICT_ENCODE"] = "1"  # before streams is imported: every record schema-checked
+
 from collections.abc import Iterator
 from pathlib import Path
 

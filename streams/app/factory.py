@@ -1,6 +1,6 @@
 """The Faust app: model (Avro bytes) -> app -> topics -> tables -> agents, top to bottom.
 
-ingest     fiulink.reports.<FIU>...  -> fiulink.sightings (key = token)   | bad -> fiulink.dead-letter
+ingest     fiulink.reports.<FIU>...  -> fiulink.sightings (SightingBatch per partition) | bad -> fiulink.dead-letter
 correlate  fiulink.sightings x table `tokens` (token -> reports per FIU)  -> fiulink.matches (key = match_id)
 notify     fiulink.matches + fiulink.consents x table `links` (match_id)  -> fiulink.notifications.<FIU>, fiulink.audit
 
@@ -20,7 +20,8 @@ import faust
 from faust.exceptions import FaustError
 from faust.streams import _current_event
 
-from streams.app.steps import Steps
+from streams.app.state import BatchTable, Send
+from streams.app.steps import Out, Steps
 from streams.codec import codec
 from streams.config import Settings
 from streams.core.correlate import CorrelationRules
@@ -38,10 +39,19 @@ def set_current_event(event: Any) -> None:
     _current_event.set(weakref.ref(event))
 
 
+def _persist(state: BatchTable) -> Any:
+    def done(fut: Any) -> None:
+        if not fut.cancelled() and fut.exception() is None:
+            meta = fut.result()
+            state.persisted(meta.partition, meta.offset)
+
+    return done
+
+
 def build_worker_app(settings: Settings, policy: SharingPolicy, rules: CorrelationRules) -> faust.App:
     tokenizer = Tokenizer(settings.require_key(), settings.token_key_id)
     names = settings.topics
-    steps = Steps(codec(), tokenizer, policy, rules, names)
+    steps = Steps(codec(), tokenizer, policy, rules, names, settings.partitions)
     client = settings.extra.get("client", {})
     credentials = None
     if client.get("sasl_mechanism"):  # FIULINK_SASL_USERNAME/PASSWORD: the hub principal on a --secure broker
@@ -91,26 +101,71 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     state = faust.Schema(key_serializer="json", value_serializer="json")
     tokens = app.Table("tokens", default=None, schema=state, partitions=settings.partitions)
     links = app.Table("links", default=None, schema=state, partitions=settings.partitions)
-    # Faust checks source vs changelog partitions on the first write from its consumer's
-    # metadata, which can lag a just-created topic (it then reads 0 partitions and crashes the
-    # agent with PartitionsMismatch). `fiulink worker` checks the counts itself before starting
-    # (streams.kafka.topics.check_partitions), so mark the sources verified.
-    tokens._verified_source_topics_for_partitions.add(names.sightings)
-    links._verified_source_topics_for_partitions.update((names.matches, names.consents))
 
-    def ingest_one(event: Any) -> list[tuple[str, bytes, bytes]]:
+    def where(event: Any) -> tuple[str, int, int]:
         m = event.message
-        return steps.ingest(m.topic, m.partition, m.offset, int((m.timestamp or 0) * 1000), event.value)
+        return m.topic, m.partition, m.offset
 
-    def stateful(table: Any, fn: Any) -> Any:
-        def one(event: Any) -> list[tuple[str, bytes, bytes]]:
-            key = (event.key or b"").decode("utf-8", "replace")
-            new_state, out = fn(table.get(key), event.value)
-            if new_state is not None:
-                table[key] = new_state  # reassign: only a set reaches the changelog
-            return out
+    def ingest_batch(events: list[Any]) -> list[Send]:
+        """Reports -> dead letters, and the batch's sightings as one message per partition."""
+        out: Out = []
+        sighted = []
+        for event in events:
+            ts_ms = int((event.message.timestamp or 0) * 1000)
+            res, dead = guarded("ingest", event, lambda e, ts=ts_ms: steps.read(*where(e), ts, e.value))
+            out += dead
+            if res is not None:
+                report, dead = res
+                out += dead
+                if report is not None:
+                    sighted.append(report)
+        batches = [(t, k, v, steps.partition_of(k)) for t, k, v in steps.sighting_batches(sighted)]
+        return [(t, k, v, None) for t, k, v in out] + batches
 
-        return one
+    token_state, link_state = BatchTable(tokens), BatchTable(links)
+
+    def correlate_batch(events: list[Any]) -> list[Send]:
+        out: Out = []
+        for event in events:
+            set_current_event(event)  # the RocksDB store picks the partition's database from it
+            token_state.partition = event.message.partition
+            res, dead = guarded(
+                "correlate", event, lambda e: steps.correlate(token_state, e.value, *where(e))
+            )
+            out += res or dead
+        return token_state.changelog() + [(t, k, v, None) for t, k, v in out]
+
+    def notify_one(event: Any) -> Out:
+        key = (event.key or b"").decode("utf-8", "replace")
+        state, emitted = steps.notify(link_state.get(key), event.value)
+        if state is not None:
+            link_state[key] = state
+        return emitted
+
+    def notify_batch(events: list[Any]) -> list[Send]:
+        out: Out = []
+        for event in events:
+            set_current_event(event)
+            link_state.partition = event.message.partition
+            res, dead = guarded("notify", event, notify_one)
+            out += res or dead
+        return link_state.changelog() + [(t, k, v, None) for t, k, v in out]
+
+    def guarded(stage: str, event: Any, fn: Any) -> tuple[Any, Out]:
+        """(``fn(event)``, []) or, for a record we cannot process, (None, [its dead letter]): the
+        worker carries on. A Faust failure is the framework, not the record: crash-only, commit
+        nothing (re-raising out of take_events would ack the rest of the batch unprocessed)."""
+        try:
+            return fn(event), []
+        except FaustError:
+            traceback.print_exc()
+            log.critical("%s: Faust failed; exiting so a supervisor restarts the worker", stage)
+            os._exit(70)
+        except Exception as exc:
+            topic, partition, offset = where(event)
+            log.exception("%s failed on %s/%s/%s", stage, topic, partition, offset)
+            reason = f"{type(exc).__name__}: {exc}"
+            return None, [steps.dead_letter(topic, partition, offset, event.value, reason, stage=stage)]
 
     def batched(handle: Any, stage: str) -> Any:
         """Micro-batches: Faust's per-event agent and send machinery costs more than our whole
@@ -120,27 +175,23 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
 
         async def agent(stream: Any) -> None:
             producer = app.producer
+            persisted = {
+                t.table.changelog_topic.get_topic_name(): _persist(t) for t in (token_state, link_state)
+            }
             async for events in stream.take_events(BATCH, within=WITHIN):
-                for event in events:
-                    set_current_event(event)  # tables pick the changelog/store partition from it
-                    try:
-                        out = handle(event)
-                    except FaustError:  # the framework failed, not the record: crash-only, commit nothing
-                        # (re-raising out of take_events would ack the rest of the batch unprocessed)
-                        traceback.print_exc()
-                        log.critical("%s: Faust failed; exiting so a supervisor restarts the worker", stage)
-                        os._exit(70)
-                    except Exception as exc:  # a record we cannot process: dead letter, carry on
-                        m = event.message
-                        log.exception("%s failed on %s/%s/%s", stage, m.topic, m.partition, m.offset)
-                        reason = f"{type(exc).__name__}: {exc}"
-                        out = [
-                            steps.dead_letter(
-                                m.topic, m.partition, m.offset, event.value, reason, stage=stage
-                            )
-                        ]
-                    for topic, key, value in out:
-                        await producer.send(topic, key, value, None, None, None)
+                try:
+                    out = handle(events)  # records that fail are dead letters already
+                except Exception:  # our bug, not a record's: crash-only, commit nothing
+                    traceback.print_exc()
+                    log.critical("%s: batch failed; exiting so a supervisor restarts the worker", stage)
+                    os._exit(70)
+                last: dict[tuple[str, int | None], Any] = {}
+                for topic, key, value, partition in out:
+                    sent = await producer.send(topic, key, value, partition, None, None)
+                    if topic in persisted:
+                        last[topic, partition] = sent
+                for (topic, _), sent in last.items():  # a partition's sends are ordered: the last is the max
+                    sent.add_done_callback(persisted[topic])
 
         agent.__name__ = stage
         return agent
@@ -154,7 +205,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
             if lg.getEffectiveLevel() < logging.WARNING and settings.extra.get("loglevel") is None:
                 lg.setLevel(logging.WARNING)
 
-    app.agent(feeds, name="ingest")(batched(ingest_one, "ingest"))
-    app.agent(sightings, name="correlate")(batched(stateful(tokens, steps.correlate), "correlate"))
-    app.agent(links_in, name="notify")(batched(stateful(links, steps.notify), "notify"))
+    app.agent(feeds, name="ingest")(batched(ingest_batch, "ingest"))
+    app.agent(sightings, name="correlate")(batched(correlate_batch, "correlate"))
+    app.agent(links_in, name="notify")(batched(notify_batch, "notify"))
     return app

@@ -7,13 +7,15 @@ a DeadLetter naming topic/partition/offset, the field and the reason; nothing he
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from streams.codec.avro import Codec
-from streams.core.correlate import CorrelationRules, step
+from streams.core.correlate import CorrelationRules, Store, step
 from streams.core.extract import identifiers_of
 from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide
+from streams.core.sightings import HEADER, Sighted, route, sightings_of, split
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
 from streams.errors import DecodeError
@@ -35,8 +37,10 @@ class Steps:
         policy: SharingPolicy,
         rules: CorrelationRules,
         topics: Topics,
+        partitions: int = 1,
     ) -> None:
         self.topics = topics
+        self.partitions = partitions
         self.codec = codec
         self.tokenize = tokenizer
         self.policy = policy
@@ -69,20 +73,23 @@ class Steps:
         return self.topics.dead_letter, source.encode(), self.codec.encode("DeadLetter", rec)
 
     # -- ingest: report -> sightings -----------------------------------------------------------
-    def ingest(self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None) -> Out:
+    def read(
+        self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None
+    ) -> tuple[Sighted | None, Out]:
+        """Decode, validate, normalise and tokenise one report: (its tokens, dead letters)."""
         try:
             _, report = self.codec.decode(value or b"", expect="StrReport")
         except DecodeError as exc:
-            return [self.dead_letter(topic, partition, offset, value, str(exc))]
+            return None, [self.dead_letter(topic, partition, offset, value, str(exc))]
         feed_fiu = self.topics.fiu_of_feed(topic)
         record, problems = validate_report(report)
         if record is None:
             field, why = problems[0]
             reason = "; ".join(f"{p}: {w}" for p, w in problems)
-            return [self.dead_letter(topic, partition, offset, value, reason, field)]
+            return None, [self.dead_letter(topic, partition, offset, value, reason, field)]
         if feed_fiu is not None and record["fiu"] != feed_fiu:
             reason = f"report {record['report_id']} says fiu={record['fiu']} but came on the {feed_fiu} feed"
-            return [self.dead_letter(topic, partition, offset, value, reason, "fiu")]
+            return None, [self.dead_letter(topic, partition, offset, value, reason, "fiu")]
         found, bad = identifiers_of(record)
         out: Out = []
         for field, why in bad:  # left out of matching, recorded; the report's other identifiers still match
@@ -99,36 +106,72 @@ class Steps:
             )
         tokens = [(k, self.tokenize(k, v)) for k, v in found]
         tokens.extend((t["kind"], t["token"]) for t in record["tokens"])
+        seen: set[str] = set()
+        unique = []
+        for kind, token in tokens:
+            if token not in seen:
+                seen.add(token)
+                unique.append({"kind": kind, "token": token})
         h = record["handling"]
-        base = {
+        sighted = {
             "fiu": record["fiu"],
             "report_id": record["report_id"],
             "sharing": h["sharing"],
             "restrictions": h["restrictions"],
             "submitted_at": record["submitted_at"],
             "source_ts": ts_ms,
+            "tokens": unique,
         }
-        seen: set[str] = set()
-        for kind, token in tokens:
-            if token in seen:
+        return (sighted if unique else None), out
+
+    def sighting_batches(self, reports: Iterable[Sighted]) -> Out:
+        """SightingBatch messages, one per sightings partition (more if large); the key is the
+        batch's first token and the partition is ``self.partition_of(key)``."""
+        return [
+            (
+                self.topics.sightings,
+                batch[0]["tokens"][0]["token"].encode(),
+                self.codec.encode("SightingBatch", {"reports": batch}, check=False),
+            )
+            for batch in split(reports, self.partitions)
+        ]
+
+    def partition_of(self, key: bytes) -> int:
+        """Where a sightings message goes: every token of it routes there (``route``)."""
+        return route(key.decode(), self.partitions)
+
+    def ingest(self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None) -> Out:
+        """One report -> its dead letters and SightingBatch messages (the worker batches many)."""
+        sighted, out = self.read(topic, partition, offset, ts_ms, value)
+        return out + self.sighting_batches([sighted] if sighted else [])
+
+    # -- correlate: sightings x state -> matches -----------------------------------------------
+    def correlate(
+        self, store: Store, value: bytes, topic: str = "", partition: int = 0, offset: int = 0
+    ) -> Out:
+        """Every sighting of a SightingBatch against its token's state in ``store`` (a Faust table
+        partition in the worker, a dict in replay). An unreadable batch raises DecodeError (the
+        caller dead-letters the message); a sighting that fails is dead-lettered on its own."""
+        _, batch = self.codec.decode(value, expect="SightingBatch")
+        now = utcnow()
+        out: Out = []
+        for s in sightings_of(batch):
+            try:
+                state, matches = step(store.get(s["token"]), s, self.rules, now)
+                if state is not None:
+                    store[s["token"]] = state  # reassign: a Faust table only logs a set
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the record, not the store:
+                # one bad sighting must not sink its batch (a store/Faust failure propagates)
+                one = {**{k: s[k] for k in HEADER}, "tokens": [{"kind": s["kind"], "token": s["token"]}]}
+                payload = self.codec.encode("SightingBatch", {"reports": [one]}, check=False)
+                reason = f"report {s['fiu']}/{s['report_id']}: {type(exc).__name__}: {exc}"
+                out.append(self.dead_letter(topic, partition, offset, payload, reason, "token", "correlate"))
                 continue
-            seen.add(token)
-            out.append(
-                (
-                    self.topics.sightings,
-                    token.encode(),
-                    self.codec.encode("Sighting", {**base, "kind": kind, "token": token}, check=False),
-                )
+            out.extend(
+                (self.topics.matches, m["match_id"].encode(), self.codec.encode("Match", m, check=False))
+                for m in matches
             )
         return out
-
-    # -- correlate: sighting x state -> matches ------------------------------------------------
-    def correlate(self, state: dict[str, Any] | None, value: bytes) -> tuple[dict[str, Any] | None, Out]:
-        _, s = self.codec.decode(value, expect="Sighting")
-        new_state, matches = step(state, s, self.rules, utcnow())
-        return new_state, [
-            (self.topics.matches, m["match_id"].encode(), self.codec.encode("Match", m)) for m in matches
-        ]
 
     # -- notify: match or consent answer x state -> notifications + audit ----------------------
     def notify(self, state: dict[str, Any] | None, value: bytes) -> tuple[dict[str, Any] | None, Out]:
@@ -146,12 +189,12 @@ class Steps:
             (
                 self.topics.notification(n["recipient_fiu"]),
                 n["notification_id"].encode(),
-                self.codec.encode("Notification", n),
+                self.codec.encode("Notification", n, check=False),
             )
             for n in outcome.notifications
         ]
         out.extend(
-            (self.topics.audit, a["decision_id"].encode(), self.codec.encode("AuditDecision", a))
+            (self.topics.audit, a["decision_id"].encode(), self.codec.encode("AuditDecision", a, check=False))
             for a in outcome.audit
         )
         return out

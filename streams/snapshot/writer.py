@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from streams.codec import codec
+from streams.core.sightings import sightings_of
 from streams.errors import DecodeError, FiulinkError
 from streams.snapshot.db import connect, sql
 from streams.snapshot.rows import TABLE_NAMES, TABLES, Row, Where
@@ -91,16 +92,21 @@ class SnapshotWriter:
             except DecodeError as exc:
                 applied.skipped.append(f"{where}: {exc}")
                 continue
+            if name == "SightingBatch":  # the wire form of many Sighting records
+                name, records = "Sighting", list(sightings_of(record))
+            else:
+                records = [record]
             table = TABLES.get(name)
             if table is None:
                 applied.skipped.append(f"{where}: a {name} record has no snapshot table")
                 continue
-            try:
-                row = table.to_row(record, Where(m.topic, m.partition, m.offset))
-            except (KeyError, TypeError, ValueError) as exc:
-                applied.skipped.append(f"{where}: {name} record unusable: {type(exc).__name__}: {exc}")
-                continue
-            batch.setdefault(table.name, {})[table.key_of(row)] = row
+            for record in records:
+                try:
+                    row = table.to_row(record, Where(m.topic, m.partition, m.offset))
+                except (KeyError, TypeError, ValueError) as exc:
+                    applied.skipped.append(f"{where}: {name} record unusable: {type(exc).__name__}: {exc}")
+                    continue
+                batch.setdefault(table.name, {})[table.key_of(row)] = row
         return batch
 
     def apply(self, messages: Iterable[Consumed]) -> Applied:

@@ -13,6 +13,7 @@ from streams.codec import Codec
 from streams.codec.avro import MAGIC, SCHEMA_DIR
 from streams.core.correlate import CorrelationRules
 from streams.core.policy import SharingPolicy
+from streams.core.sightings import route, sightings_of
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
 from streams.errors import DecodeError, FiulinkError
@@ -75,7 +76,7 @@ def tokenizer() -> Tokenizer:
 
 @pytest.fixture
 def steps(codec: Codec, tokenizer: Tokenizer) -> Steps:
-    return Steps(codec, tokenizer, SharingPolicy.parse(POLICY), CorrelationRules(), TOPICS)
+    return Steps(codec, tokenizer, SharingPolicy.parse(POLICY), CorrelationRules(), TOPICS, partitions=8)
 
 
 def encode_report(codec: Codec, raw: dict[str, Any]) -> bytes:
@@ -93,6 +94,19 @@ def only(out: list[tuple[str, bytes, bytes]], topic: str) -> list[tuple[str, byt
     return [o for o in out if o[0] == topic]
 
 
+def sightings_in(steps: Steps, codec: Codec, out: list[tuple[str, bytes, bytes]]) -> list[dict[str, Any]]:
+    """The Sighting records in ``out``'s SightingBatch messages, each checked to route to the
+    partition its message goes to."""
+    found = []
+    for _, key, value in only(out, TOPICS.sightings):
+        batch = codec.decode(value, expect="SightingBatch")[1]
+        assert key == batch["reports"][0]["tokens"][0]["token"].encode()
+        for s in sightings_of(batch):
+            assert route(s["token"], steps.partitions) == steps.partition_of(key)
+            found.append(s)
+    return found
+
+
 # -- ingest: the happy path ------------------------------------------------------------------------
 
 
@@ -101,10 +115,9 @@ def test_valid_report_gives_one_sighting_per_distinct_identifier(
 ) -> None:
     out = steps.ingest(TOPICS.feed("FR"), 3, 41, TS, encode_report(codec, raw_report()))
     assert {t for t, _, _ in out} == {TOPICS.sightings}
-    sightings = decoded(codec, out, "Sighting")
+    sightings = sightings_in(steps, codec, out)
     assert sorted(s["kind"] for s in sightings) == ["email", "wallet", "wallet"]
-    for (_, key, _), s in zip(out, sightings, strict=True):
-        assert key == s["token"].encode()  # keyed by token: the repartition before correlation
+    for s in sightings:
         assert re.fullmatch(r"k1:[0-9a-f]{64}", s["token"])
         assert s | {"token": "", "kind": ""} == {
             "token": "",
@@ -131,16 +144,15 @@ def test_sightings_carry_no_raw_values(steps: Steps, codec: Codec) -> None:
 def test_same_identifiers_give_the_same_tokens_across_fius(steps: Steps, codec: Codec) -> None:
     fr = steps.ingest(TOPICS.feed("FR"), 0, 0, TS, encode_report(codec, raw_report()))
     de = steps.ingest(TOPICS.feed("DE"), 0, 0, TS, encode_report(codec, raw_report("DE-1", "DE")))
-    assert {k for _, k, _ in fr} == {k for _, k, _ in de}
+    tokens = [{s["token"] for s in sightings_in(steps, codec, out)} for out in (fr, de)]
+    assert tokens[0] == tokens[1] and len(tokens[0]) == 3
 
 
 def test_tokens_sent_at_source_become_sightings(steps: Steps, codec: Codec) -> None:
     token = "k1:" + "7e" * 32
     raw = raw_report(subjects=[], transactions=[], tokens=[{"kind": "wallet", "token": token}])
     out = steps.ingest(TOPICS.feed("FR"), 0, 5, TS, encode_report(codec, raw))
-    assert [
-        (k, s["kind"], s["token"]) for (_, k, _), s in zip(out, decoded(codec, out, "Sighting"), strict=True)
-    ] == [(token.encode(), "wallet", token)]
+    assert [(s["kind"], s["token"]) for s in sightings_in(steps, codec, out)] == [("wallet", token)]
 
 
 # -- ingest: dead letters ----------------------------------------------------------------------------
@@ -237,10 +249,10 @@ def test_invalid_identifier_is_dead_lettered_and_the_others_still_match(
     assert "checksum" in dl["reason"]
     assert dl["source"] == "t.reports.FR/1/99"
     assert dl["payload"] == b""  # the raw report stays out of the dead-letter topic here
-    sightings = decoded(codec, only(out, TOPICS.sightings), "Sighting")
+    sightings = sightings_in(steps, codec, out)
     assert sorted(s["kind"] for s in sightings) == ["email", "wallet"]  # e-mail and the eth wallet
     assert tokenizer("email", EMAIL) in {s["token"] for s in sightings}
-    assert len(out) == 3
+    assert len(dead) == 1
 
 
 # -- correlate and notify, end to end through the encoded records ----------------------------------
@@ -250,16 +262,15 @@ def run(
     steps: Steps, codec: Codec, *reports: tuple[str, dict[str, Any]], links: dict[bytes, Any] | None = None
 ) -> list[tuple[str, bytes, bytes]]:
     """ingest -> correlate (table keyed by message key) -> notify (table keyed by match_id)."""
-    tokens: dict[bytes, Any] = {}
+    tokens: dict[str, Any] = {}
     links = {} if links is None else links
     emitted: list[tuple[str, bytes, bytes]] = []
     for offset, (feed_fiu, raw) in enumerate(reports):
-        for topic, key, value in steps.ingest(
+        for topic, _, value in steps.ingest(
             TOPICS.feed(feed_fiu), 0, offset, TS + offset, encode_report(codec, raw)
         ):
             assert topic == TOPICS.sightings
-            tokens[key], matches = steps.correlate(tokens.get(key), value)
-            for mtopic, mkey, mvalue in matches:
+            for mtopic, mkey, mvalue in steps.correlate(tokens, value):
                 assert mtopic == TOPICS.matches
                 assert codec.decode(mvalue, expect="Match")[1]["match_id"].encode() == mkey
                 links[mkey], notes = steps.notify(links.get(mkey), mvalue)
@@ -305,14 +316,14 @@ def test_domestic_link_is_never_notified(steps: Steps, codec: Codec) -> None:
     assert {d["decision"] for d in decoded(codec, emitted, "AuditDecision")} == {"domestic"}
 
 
-def test_correlate_rejects_anything_but_a_sighting(steps: Steps, codec: Codec) -> None:
-    with pytest.raises(DecodeError, match="expected a Sighting record, got StrReport"):
-        steps.correlate(None, encode_report(codec, raw_report()))
+def test_correlate_rejects_anything_but_a_sighting_batch(steps: Steps, codec: Codec) -> None:
+    with pytest.raises(DecodeError, match="expected a SightingBatch record, got StrReport"):
+        steps.correlate({}, encode_report(codec, raw_report()))
 
 
 def test_notify_rejects_anything_but_a_match_or_consent_answer(steps: Steps, codec: Codec) -> None:
     out = steps.ingest(TOPICS.feed("FR"), 0, 0, TS, encode_report(codec, raw_report()))
-    with pytest.raises(FiulinkError, match="expected a Match or ConsentAnswer record, got Sighting"):
+    with pytest.raises(FiulinkError, match="expected a Match or ConsentAnswer record, got SightingBatch"):
         steps.notify(None, out[0][2])
     with pytest.raises(DecodeError, match="C3 01"):
         steps.notify(None, b"garbage")
@@ -347,3 +358,45 @@ def test_consent_answer_through_notify(codec: Codec, tokenizer: Tokenizer) -> No
     assert (hit["type"], hit["recipient_report_id"], hit["counterpart_report_id"]) == ("hit", "FR-1", "NL-1")
     assert {a["decision"] for a in decoded(codec, only(out, TOPICS.audit), "AuditDecision")} == {"released"}
     assert only(out, TOPICS.notification("NL")) == []
+
+
+# -- correlate: batches --------------------------------------------------------------------------------
+
+
+def test_a_replayed_batch_emits_the_same_match_ids_and_keeps_the_state(steps: Steps, codec: Codec) -> None:
+    """At-least-once: a restart re-reads a batch the table already holds; the same ids come out."""
+    tokens: dict[str, Any] = {}
+    for offset, (fiu, rid) in enumerate((("FR", "FR-1"), ("DE", "DE-1"))):
+        out = steps.ingest(TOPICS.feed(fiu), 0, offset, TS, encode_report(codec, raw_report(rid, fiu)))
+        firsts = [steps.correlate(tokens, v) for _, _, v in only(out, TOPICS.sightings)]
+    state = copy.deepcopy(tokens)
+    again = [steps.correlate(tokens, v) for _, _, v in only(out, TOPICS.sightings)]
+    assert tokens == state
+    ids = [sorted(k for _, k, _ in o) for o in firsts]
+    assert ids == [sorted(k for _, k, _ in o) for o in again] and sum(map(len, ids)) == 3  # 3 shared tokens
+
+
+def test_a_sighting_that_fails_is_dead_lettered_alone(steps: Steps, codec: Codec) -> None:
+    class Flaky(dict[str, Any]):
+        def get(self, token: str, default: Any = None) -> Any:
+            if token == bad:
+                return {"refs": "not a list"}  # corrupt state for one token only
+            return super().get(token, default)
+
+    fr = steps.ingest(TOPICS.feed("FR"), 0, 0, TS, encode_report(codec, raw_report("FR-1", "FR")))
+    de = steps.ingest(TOPICS.feed("DE"), 0, 1, TS, encode_report(codec, raw_report("DE-1", "DE")))
+    bad = sightings_in(steps, codec, fr)[0]["token"]
+    store = Flaky()
+    for _, _, v in only(fr, TOPICS.sightings):
+        steps.correlate(store, v, TOPICS.sightings, 5, 77)
+    out = [
+        o
+        for _, _, v in only(de, TOPICS.sightings)
+        for o in steps.correlate(store, v, TOPICS.sightings, 5, 78)
+    ]
+    (dl,) = decoded(codec, only(out, TOPICS.dead_letter), "DeadLetter")
+    assert (dl["stage"], dl["field"], dl["source"]) == ("correlate", "token", f"{TOPICS.sightings}/5/78")
+    assert "DE/DE-1" in dl["reason"]
+    (one,) = sightings_of(codec.decode(dl["payload"], expect="SightingBatch")[1])
+    assert one["token"] == bad  # the failed sighting alone, re-playable
+    assert len(only(out, TOPICS.matches)) == 2  # the other two shared tokens still matched

@@ -136,6 +136,23 @@ RECORDS: dict[str, dict[str, Any]] = {
         "tokens": [{"kind": "email", "token": TOKEN}],
     },
     "Sighting": {**SIGHTING, "token": TOKEN},
+    "SightingBatch": {
+        "reports": [
+            {
+                **{k: v for k, v in SIGHTING.items() if k not in ("kind", "token")},
+                "tokens": [{"kind": "email", "token": TOKEN}, {"kind": "wallet", "token": "k1:" + "0f" * 32}],
+            },
+            {
+                "fiu": "DE",
+                "report_id": "DE-2026-0042",
+                "sharing": "consent",
+                "restrictions": [],
+                "submitted_at": "2026-11-21T09:00:00Z",
+                "source_ts": 1763715600000,
+                "tokens": [{"kind": "email", "token": TOKEN}],
+            },
+        ]
+    },
     "Match": {
         "match_id": "7d793037a0760186574b0282f2f435e7",
         "status": "cross_border",

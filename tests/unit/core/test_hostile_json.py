@@ -330,7 +330,8 @@ def ingest(value: bytes | None, partition: int = 3, offset: int = 1041) -> list[
     dead = []
     for topic, key, data in out:
         if topic == TOPICS.sightings:
-            assert CODEC.decode(data, expect="Sighting")[1]["token"].encode() == key
+            batch = CODEC.decode(data, expect="SightingBatch")[1]
+            assert batch["reports"][0]["tokens"][0]["token"].encode() == key
             continue
         assert topic == TOPICS.dead_letter
         dl = CODEC.decode(data, expect="DeadLetter")[1]
