@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import core, e2e
+from bench import core, e2e, scale
 from streams.config import Settings
 from streams.kafka.broker import EmbeddedBroker, free_port
 
@@ -38,7 +38,12 @@ def last_json(cmd: list[str]) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reports", type=int, default=10_000, help="reports in the backfill and baseline runs")
-    ap.add_argument("--full", action="store_true", help="also the long runs (1,000,000-report backfill)")
+    ap.add_argument("--full", action="store_true",
+                    help="also the long runs: state at 1M/5M tokens, memory soak, 1,000,000-report backfill")  # fmt: skip
+    ap.add_argument("--soak-minutes", type=float, default=10.0, help="length of the memory soak (--full)")
+    ap.add_argument(
+        "--soak-rate", type=float, default=300.0, help="reports/s offered during the soak (--full)"
+    )
     args = ap.parse_args()
     res: dict[str, Any] = {"machine": f"{platform.node()} {os.cpu_count()} cpu, {platform.python_version()}",
                            "date": time.strftime("%Y-%m-%d %H:%M")}  # fmt: skip
@@ -49,6 +54,9 @@ def main() -> None:
     feed = e2e.prepare_feed(work / "feed", args.reports)
     say("core: correlation steps per second, dict store vs RocksDB store")
     res.update(core.run(feed))
+    if args.full:
+        say("core (full): correlate state at 1M and 5M tokens: RSS and RocksDB size on disk")
+        res.update(scale.state_growth())
     settings = Settings.from_env(
         {"FIULINK_HOME": str(work / "home"), "FIULINK_BOOTSTRAP": f"127.0.0.1:{free_port()}"}
     )
@@ -70,12 +78,20 @@ def main() -> None:
                     "backfill_reports": args.reports, "backfill_reports_per_s": bf["reports_per_s"],
                     "latency_offered_rate": rate, "p50_latency_s": lat["p50_latency_s"],
                     "p95_latency_s": lat["p95_latency_s"], "p99_latency_s": lat["p99_latency_s"]})  # fmt: skip
+        say(f"  two workers (own RocksDB each) in one group on the same {args.reports} reports")
+        two = e2e.backfill(info.bootstrap, home, feed, args.reports, workers=2)
+        res.update({"two_workers_reports_per_s": two["reports_per_s"],
+                    "two_workers_speedup": two["reports_per_s"] / bf["reports_per_s"]})  # fmt: skip
         if args.full:
-            say("  full: backfill of 1,000,000 reports (long)")
+            say(
+                f"  full: a worker fed {args.soak_rate:.0f} reports/s for {args.soak_minutes:g} minutes (memory soak)"
+            )
+            res.update(scale.soak(info.bootstrap, home, work, args.soak_minutes, args.soak_rate))
+            say("  full: backfill of 1,000,000 reports (long: generating, publishing, then the clock runs)")
             big = e2e.prepare_feed(work / "feed1m", 1_000_000)
-            res["backfill_1m_reports_per_s"] = e2e.backfill(
-                info.bootstrap, home, big, 1_000_000, timeout=7200
-            )["reports_per_s"]
+            b1m = e2e.backfill(info.bootstrap, home, big, 1_000_000, timeout=7200)
+            res.update({"backfill_1m_seconds": b1m["seconds"], "backfill_1m_reports_per_s": b1m["reports_per_s"],
+                        "backfill_1m_peak_rss_mb": b1m["peak_rss_mb"]})  # fmt: skip
     finally:
         broker.stop()
     say("snapshot: writer rows/s and publishing a 1,000,000-row snapshot")

@@ -26,6 +26,33 @@ from streams.kafka.topics import admin_client, create_topics
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, MB (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class RssSampler:
+    """RSS of some processes over time: (seconds since start, total MB)."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.t0 = time.monotonic()
+        self.samples: list[tuple[float, float]] = []
+
+    def sample(self) -> None:
+        self.samples.append((time.monotonic() - self.t0, sum(rss_mb(p) for p in self.pids)))
+
+    @property
+    def peak_mb(self) -> float:
+        return max((mb for _, mb in self.samples), default=0.0)
+
+
 class Run:
     """One isolated hub (own topic prefix and app id) on a running broker."""
 
@@ -86,29 +113,48 @@ class Run:
             total += max(0, end - max(off, 0))
         return total
 
-    def wait_drained(self, group: str, topics: list[str], timeout: float) -> float:
+    def wait_drained(self, group: str, topics: list[str], timeout: float, on_poll: Any = None) -> float:
         start = time.monotonic()
+        last_note = start
         while time.monotonic() - start < timeout:
-            if self.lag(group, topics) == 0:
+            lag = self.lag(group, topics)
+            if lag == 0:
                 return time.monotonic()
+            if on_poll is not None:
+                on_poll()
+            if time.monotonic() - last_note > 30:  # progress on long runs
+                print(
+                    f"    {time.monotonic() - start:5.0f}s: {lag:,} messages still to process",
+                    file=sys.stderr,
+                )
+                last_note = time.monotonic()
             time.sleep(0.25)
         raise TimeoutError(f"group {group} still lagging after {timeout:.0f}s")
 
 
-def backfill(bootstrap: str, home: Path, feed: Path, n_reports: int, timeout: float = 900) -> dict[str, Any]:
+def backfill(
+    bootstrap: str, home: Path, feed: Path, n_reports: int, timeout: float = 900, workers: int = 1
+) -> dict[str, Any]:
+    """``workers`` processes in one consumer group, each with its own FIULINK_HOME (its own
+    RocksDB), as separate machines would be; the clock starts once the group is stable."""
     r = Run(bootstrap, home, feed, "bf")
     try:
         r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
         r.cli("publish", *sorted(str(p) for p in feed.glob("feed-??.jsonl")))
         t = r.s.topics
         fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
-        w = r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"))
-        wait_for_worker(r.s, w, timeout=120)
+        procs = []
+        for i in range(workers):
+            env = {**r.env, "FIULINK_HOME": str(r.s.home / f"w{i}")}
+            procs.append(r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"), env=env))
+        wait_for_worker(r.s, *procs, timeout=120)
         t0 = time.monotonic()
         sources = [t.feed(f) for f in fius] + [t.sightings, t.matches, t.consents]
-        t1 = r.wait_drained(r.s.app_id, sources, timeout)
+        rss = RssSampler([p.pid for p in procs])
+        t1 = r.wait_drained(r.s.app_id, sources, timeout, on_poll=rss.sample)
         secs = t1 - t0
-        return {"reports": n_reports, "seconds": secs, "reports_per_s": n_reports / secs}
+        return {"reports": n_reports, "workers": workers, "seconds": secs, "reports_per_s": n_reports / secs,
+                "peak_rss_mb": rss.peak_mb}  # fmt: skip
     finally:
         r.stop()
 

@@ -121,22 +121,25 @@ def run_demo(
     return summary
 
 
-def wait_for_worker(s: Settings, worker: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    """Until the worker's consumer group is stable with partitions assigned (so the latency
-    figures measure the pipeline, not the worker's start)."""
+def wait_for_worker(s: Settings, *workers: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    """Until the workers' consumer group is stable with one member per worker and partitions
+    assigned (so the figures measure the pipeline, not the workers' start)."""
     from streams.kafka.topics import admin_client
 
     admin = admin_client(s)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            if worker.poll() is not None:
-                raise FiulinkError(f"the worker exited with code {worker.returncode}; see its log")
+            for worker in workers:
+                if worker.poll() is not None:
+                    raise FiulinkError(f"a worker exited with code {worker.returncode}; see its log")
             try:
                 g = admin.describe_groups([s.app_id]).get(s.app_id) or {}
             except Exception:
                 g = {}
-            if g.get("group_state", g.get("state")) == "Stable" and g.get("members"):
+            if g.get("group_state", g.get("state")) == "Stable" and len(g.get("members") or ()) == len(
+                workers
+            ):
                 time.sleep(2.0)  # the assignment is in; give recovery a moment
                 return
             time.sleep(0.5)
