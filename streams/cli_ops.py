@@ -30,7 +30,7 @@ def correlation_rules(settings: Settings) -> CorrelationRules:
         hot_reports=settings.hot_threshold_reports,
         hot_fius=settings.hot_threshold_fius,
         service_tokens=frozenset(service),
-        retention_ms=settings.retention_days * 86_400_000,
+        retention_ms=round(settings.retention_days * 86_400_000),
     )
 
 

@@ -23,6 +23,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TOPIC_PARTITIONS = 8
 
 
+def _non_negative(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(
+            f"{name}={text!r} is not a number of days >= 0", hint=f"e.g. {name}=1825 (five years)"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     bootstrap: str = "127.0.0.1:9092"
@@ -35,7 +47,7 @@ class Settings:
     hot_threshold_reports: int = 10
     hot_threshold_fius: int = 5
     service_wallets_path: Path | None = None
-    retention_days: int = 0
+    retention_days: float = 0  # 0 = keep; fractions allowed (tests use seconds' worth)
     app_id: str = "fiulink-hub"
     store: str = "rocksdb://"
     topic_prefix: str = "fiulink."
@@ -70,7 +82,7 @@ class Settings:
             partitions=int(e.get("FIULINK_PARTITIONS", cls.partitions)),
             hot_threshold_reports=int(e.get("FIULINK_HOT_REPORTS", cls.hot_threshold_reports)),
             hot_threshold_fius=int(e.get("FIULINK_HOT_FIUS", cls.hot_threshold_fius)),
-            retention_days=int(e.get("FIULINK_RETENTION_DAYS", cls.retention_days)),
+            retention_days=_non_negative("FIULINK_RETENTION_DAYS", e.get("FIULINK_RETENTION_DAYS", "0")),
             app_id=e.get("FIULINK_APP_ID", cls.app_id),
             store=e.get("FIULINK_STORE", cls.store),
             topic_prefix=e.get("FIULINK_TOPIC_PREFIX", cls.topic_prefix),

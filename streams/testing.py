@@ -55,6 +55,7 @@ class Hub:
     prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}.")
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -65,6 +66,7 @@ class Hub:
             "FIULINK_TOKEN_KEY": self.key,
             "FIULINK_TOPIC_PREFIX": self.prefix,
             "FIULINK_APP_ID": f"{self.prefix}hub",
+            **self.extra_env,
         }
 
     @property

@@ -10,8 +10,12 @@ re-emits the same deterministic ids on a replay, so sinks dedupe by id.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+import sys
+import time
 import traceback
 import weakref
 from typing import Any
@@ -24,8 +28,9 @@ from streams.app.state import BatchTable, Send
 from streams.app.steps import Out, Steps
 from streams.codec import codec
 from streams.config import Settings
-from streams.core.correlate import CorrelationRules
+from streams.core.correlate import CorrelationRules, expired
 from streams.core.policy import SharingPolicy
+from streams.core.sightings import route
 from streams.core.tokens import Tokenizer
 
 log = logging.getLogger("fiulink.worker")
@@ -167,34 +172,64 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
             reason = f"{type(exc).__name__}: {exc}"
             return None, [steps.dead_letter(topic, partition, offset, event.value, reason, stage=stage)]
 
-    def batched(handle: Any, stage: str) -> Any:
+    persisted = {t.table.changelog_topic.get_topic_name(): _persist(t) for t in (token_state, link_state)}
+    token_lock = asyncio.Lock()  # the correlate agent and the retention sweep take turns on `tokens`
+
+    async def send_all(out: list[Send]) -> None:
+        producer = app.producer
+        last: dict[tuple[str, int | None], Any] = {}
+        for topic, key, value, partition in out:
+            sent = await producer.send(topic, key, value, partition, None, None)
+            if topic in persisted:
+                last[topic, partition] = sent
+        for (topic, _), sent in last.items():  # a partition's sends are ordered: the last is the max
+            sent.add_done_callback(persisted[topic])
+
+    def batched(handle: Any, stage: str, lock: asyncio.Lock | None = None) -> Any:
         """Micro-batches: Faust's per-event agent and send machinery costs more than our whole
         step, so take up to BATCH events, run the pure steps, and hand the outputs straight to
         the producer. Faust flushes the producer before it commits the batch's offsets
         (at-least-once), and acks the events only after the batch is done."""
 
         async def agent(stream: Any) -> None:
-            producer = app.producer
-            persisted = {
-                t.table.changelog_topic.get_topic_name(): _persist(t) for t in (token_state, link_state)
-            }
             async for events in stream.take_events(BATCH, within=WITHIN):
-                try:
-                    out = handle(events)  # records that fail are dead letters already
-                except Exception:  # our bug, not a record's: crash-only, commit nothing
-                    traceback.print_exc()
-                    log.critical("%s: batch failed; exiting so a supervisor restarts the worker", stage)
-                    os._exit(70)
-                last: dict[tuple[str, int | None], Any] = {}
-                for topic, key, value, partition in out:
-                    sent = await producer.send(topic, key, value, partition, None, None)
-                    if topic in persisted:
-                        last[topic, partition] = sent
-                for (topic, _), sent in last.items():  # a partition's sends are ordered: the last is the max
-                    sent.add_done_callback(persisted[topic])
+                async with lock or contextlib.nullcontext():
+                    try:
+                        out = handle(events)  # records that fail are dead letters already
+                    except Exception:  # our bug, not a record's: crash-only, commit nothing
+                        traceback.print_exc()
+                        log.critical("%s: batch failed; exiting so a supervisor restarts the worker", stage)
+                        os._exit(70)
+                    await send_all(out)
 
         agent.__name__ = stage
         return agent
+
+    if rules.retention_ms > 0:
+        sweep_every = max(1.0, min(3600.0, rules.retention_ms / 10_000))
+
+        @app.timer(interval=sweep_every)
+        async def forget_expired_tokens() -> None:
+            """Retention for tokens nobody sights again: delete state last seen longer ago than
+            the retention period (the correlate step also drops it when the token comes back)."""
+            if app.rebalancing:
+                return
+            now_ms = int(time.time() * 1000)
+            sweep = token_state.sweep(
+                lambda st: expired(st, now_ms, rules), lambda token: route(token, settings.partitions)
+            )
+            forgotten = 0
+            while True:
+                async with token_lock:  # a chunk and its tombstones, never between a batch and its sends
+                    progress = next(sweep, None)
+                    await send_all(token_state.changelog())
+                if progress is None:
+                    break
+                forgotten = progress
+                await asyncio.sleep(0)  # heartbeats and agents between chunks
+            if forgotten:  # at any log level: the operator's record that FIU data was deleted
+                print(f"retention: forgot {forgotten} tokens not seen for {settings.retention_days:g} days",
+                      file=sys.stderr, flush=True)  # fmt: skip
 
     @app.task
     async def quiet_hot_path_logs() -> None:
@@ -206,6 +241,6 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
                 lg.setLevel(logging.WARNING)
 
     app.agent(feeds, name="ingest")(batched(ingest_batch, "ingest"))
-    app.agent(sightings, name="correlate")(batched(correlate_batch, "correlate"))
+    app.agent(sightings, name="correlate")(batched(correlate_batch, "correlate", token_lock))
     app.agent(links_in, name="notify")(batched(notify_batch, "notify"))
     return app

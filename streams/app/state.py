@@ -13,12 +13,13 @@ its changelog records written.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
 from faust.types import TP
 
-Send = tuple[str, bytes, bytes, int | None]  # topic, key, value, partition (None: by key)
+Send = tuple[str, bytes, bytes | None, int | None]  # topic, key, value (None: tombstone), partition
 
 
 def dumps(obj: Any) -> bytes:
@@ -40,7 +41,7 @@ class BatchTable:
     def __init__(self, table: Any) -> None:
         self.table = table
         self.partition = 0
-        self._dirty: dict[tuple[int, bytes], bytes] = {}
+        self._dirty: dict[tuple[int, bytes], bytes | None] = {}  # None: a tombstone
         self._rocks = hasattr(table.data, "_db_for_partition")
 
     def get(self, key: str) -> Any:
@@ -56,6 +57,38 @@ class BatchTable:
         else:
             self.table.data[key] = value
         self._dirty[(self.partition, k)] = v
+
+    def sweep(self, expired: Callable[[Any], bool], fallback_partition: Callable[[str], int],
+              chunk: int = 2000) -> Iterator[int]:  # fmt: skip
+        """Delete every key whose value ``expired`` says is past retention, with a changelog
+        tombstone each (drained by ``changelog()``), so untouched state is forgotten too. A
+        generator: it yields (the number deleted so far) after every ``chunk`` keys, so the caller
+        can hand the loop back to Kafka's heartbeats on a large table. Each value is re-read just
+        before deletion, so a key re-sighted meanwhile is kept."""
+        deleted = seen = 0
+        if self._rocks:
+            data = self.table.data
+            for partition, db in list(data._dbs.items()):
+                for k in db.keys():  # noqa: SIM118 - a RocksDB iterator: a consistent view, safe to delete under
+                    seen += 1
+                    raw = db.get(k) if k != data.offset_key else None
+                    if raw is not None and expired(orjson.loads(raw)):
+                        del db[k]
+                        self._dirty[(partition, k)] = None
+                        deleted += 1
+                    if seen % chunk == 0:
+                        yield deleted
+        else:  # the in-memory store keeps no partition: the key's own routing gives it
+            for key in list(self.table.data.keys()):
+                seen += 1
+                value = self.table.data.get(key)
+                if value is not None and expired(value):
+                    del self.table.data[key]
+                    self._dirty[(fallback_partition(key), dumps(key))] = None
+                    deleted += 1
+                if seen % chunk == 0:
+                    yield deleted
+        yield deleted
 
     def changelog(self) -> list[Send]:
         """The changelog records of the writes since the last call, last value per key."""
