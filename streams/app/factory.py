@@ -24,6 +24,7 @@ import faust
 from faust.exceptions import FaustError
 from faust.streams import _current_event
 
+from streams.app.offsets import harden_offsets
 from streams.app.state import BatchTable, Send
 from streams.app.steps import Out, Steps
 from streams.codec import codec
@@ -89,6 +90,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         processing_guarantee="at_least_once",
         **settings.extra.get("faust", {}),
     )
+    harden_offsets(app)  # never skip a record around a rebalance (issue #7): streams.app.offsets
 
     def raw_topic(*names: str) -> Any:
         return app.topic(

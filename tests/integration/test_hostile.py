@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import fastavro
-import pytest
 
 from streams.codec import codec
 from streams.codec.avro import MAGIC, fingerprint
@@ -109,13 +108,6 @@ def hostile_records(hub: Hub, rng: random.Random) -> list[tuple[str, bytes | Non
     return out
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open bug: in some earlier runs a few expected notifications (5 of ~60) never arrived although "
-    "every hostile record was dead-lettered and the worker stayed up. One cause was found and fixed (Faust's "
-    "PartitionsMismatch race on changelogs it created itself); one failing run had no crash in the log, so the "
-    "test stays non-strict xfail until that is understood. Not counted as passing.",
-)
 def test_hostile_records_on_the_feeds_are_dead_lettered_and_the_good_ones_still_match(
     hub: Hub, policy_file: Path
 ) -> None:

@@ -16,8 +16,6 @@ from itertools import chain, zip_longest
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from streams.core.correlate import CorrelationRules
 from streams.core.policy import SharingPolicy
 from streams.kafka.topics import admin_client
@@ -77,12 +75,6 @@ def _phase_files(files: list[Path], out: Path) -> list[Path]:
     return paths
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open bug (about 1 run in 7): around a rebalance Faust resumes streams before seeking to the "
-    "committed offsets, records the jump as a compaction gap and commits across it, so a record is skipped "
-    "for good (faust-streaming #606/#216/#221). Not counted as passing; see the closing note.",
-)
 def test_second_worker_joins_then_first_leaves_and_nothing_is_lost(hub: Hub, tmp_path: Path) -> None:
     feed = tmp_path / "feed"
     hub.cli("generate", "--fius", "4", "--reports", "600", "--seed", "41", "--out", str(feed), check=True)
