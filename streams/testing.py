@@ -8,10 +8,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +139,43 @@ def expected_notification_ids(files: list[Path], key: str, policy: Path) -> tupl
     expected = replay(read_feed(files), key.encode(), SharingPolicy.load(policy), CorrelationRules())
     hot = {n["token"] for n in expected["notifications"] if n["type"] == "hot_identifier"}
     return notification_ids(expected["notifications"], hot), hot
+
+
+class CaseSystem:
+    """A real HTTP endpoint: the first ``fail_first`` requests get a 500, then 200 for the rest."""
+
+    def __init__(self, fail_first: int) -> None:
+        self.fail_left = fail_first
+        self.received: list[tuple[str | None, dict[str, Any]]] = []
+        self.failed = 0
+        lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with lock:
+                    fail = outer.fail_left > 0
+                    outer.fail_left -= 1
+                    if fail:
+                        outer.failed += 1
+                    else:
+                        outer.received.append((self.headers.get("Idempotency-Key"), body))
+                self.send_response(500 if fail else 200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/notifications"
+
+    @contextmanager
+    def running(self) -> Iterator[CaseSystem]:
+        t = threading.Thread(target=self.server.serve_forever, daemon=True)
+        t.start()
+        try:
+            yield self
+        finally:
+            self.server.shutdown()
+            self.server.server_close()

@@ -1,6 +1,7 @@
 """Crashes: SIGKILL the worker at random moments while a feed flows, restart it, and the final
 notifications equal what the same feed gives in replay mode: none missing, none extra, never a
-second, different id for the same link."""
+second, different id for the same link; each id once in the snapshot and in what `fiulink
+deliver` hands a case system."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 from pathlib import Path
 
 from streams.publish import Publisher
-from streams.testing import Hub, expected_notification_ids, notification_ids
+from streams.testing import CaseSystem, Hub, expected_notification_ids, notification_ids
 
 
 def test_worker_killed_repeatedly_loses_and_invents_nothing(hub: Hub, tmp_path: Path) -> None:
@@ -50,6 +51,19 @@ def test_worker_killed_repeatedly_loses_and_invents_nothing(hub: Hub, tmp_path: 
     for n in notes:
         core = {k: v for k, v in n.items() if k != "created_at"}
         assert by_id.setdefault(n["notification_id"], core) == core
+    # ...and every id exactly once in the analysts' snapshot and in what a case system is handed
+    hub.cli("snapshot", "--once", check=True, timeout=120)
+    rows = hub.cli("query", "SELECT notification_id, count(*) AS n FROM notifications GROUP BY 1",
+                   "--format", "json", check=True).stdout.splitlines()  # fmt: skip
+    counts = {r["notification_id"]: r["n"] for r in map(json.loads, rows)}
+    assert set(counts) == set(by_id) and set(counts.values()) == {1}
+    fiu = "DE"
+    with CaseSystem(fail_first=2).running() as case:
+        hub.cli("deliver", "--fiu", fiu, "--group", f"{hub.prefix}cs", "--url", case.url,
+                "--idle-timeout", "3", "--backoff", "0.05", check=True, timeout=120)  # fmt: skip
+    handed = {key for key, _ in case.received}
+    assert handed == {i for i, n in by_id.items() if n["recipient_fiu"] == fiu} and handed
+    assert all(by_id[key]["recipient_fiu"] == fiu for key, _ in case.received)
 
 
 def test_broker_stopped_and_restarted_with_data_kept(tmp_path: Path) -> None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import stat
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -414,6 +416,36 @@ class TestSecureBroker:
         assert {g["recipient_fiu"] for g in got} == {A} and len(got) == secure_hub.settings.partitions
         denied = secure_hub.cli("tail", "notifications", "--fiu", B, "--idle-timeout", "1", principal=A)
         assert denied.returncode == 1 and "no such topic" in denied.stderr and denied.stdout == ""
+
+    def test_worker_runs_as_hub_and_each_fiu_reads_its_own_hit(self, secure_hub: SecureHub) -> None:
+        """The worker's own SCRAM path (Faust's SASLCredentials), end to end on the secure broker."""
+        env = {**secure_hub.env, "FIULINK_SASL_USERNAME": "hub",
+               "FIULINK_SASL_PASSWORD": secure.load_credentials(secure_hub.settings)["hub"]}  # fmt: skip
+        log = secure_hub.tmp / "worker.log"
+        with log.open("ab") as out:
+            worker = subprocess.Popen([*FIULINK, "worker", "--policy", str(secure_hub.tmp / "policy.toml")],
+                                      env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        try:
+            for fiu in (A, B):
+                feed = write_jsonl(secure_hub.tmp / f"w-{fiu}.jsonl",
+                                   [report(f"{fiu}-W-1", fiu, emails=["secure.worker@example.org"])])  # fmt: skip
+                assert secure_hub.cli("publish", str(feed), principal=fiu).returncode == 0
+            hit: list[dict[str, Any]] = []
+            deadline = time.monotonic() + 120
+            while not hit and time.monotonic() < deadline:
+                assert worker.poll() is None, log.read_text()[-3000:]
+                tail = secure_hub.cli("tail", "notifications", "--fiu", B, "--from-beginning", "--idle-timeout",
+                                      "3", principal=B)  # fmt: skip
+                hit = [n for n in map(json.loads, tail.stdout.splitlines())
+                       if n.get("recipient_report_id") == f"{B}-W-1" and n["type"] == "hit"]  # fmt: skip
+            assert hit, log.read_text()[-3000:]
+            assert hit[0]["counterpart_report_id"] == f"{A}-W-1" and hit[0]["recipient_fiu"] == B
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
 
     def test_restart_keeps_credentials_and_acls(self, secure_hub: SecureHub) -> None:
         """Last in this class: stops and restarts the module's broker (same port, same data)."""

@@ -8,9 +8,6 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,7 @@ import duckdb
 from streams.codec import codec
 from streams.kafka.clients import producer
 from streams.snapshot import samples as S
-from streams.testing import FIULINK, Hub
+from streams.testing import FIULINK, CaseSystem, Hub
 
 Sent = list[tuple[str, str, dict[str, Any], str]]  # topic, schema, record, key
 
@@ -149,46 +146,6 @@ def test_query_answers_from_published_snapshots_while_the_snapshotter_writes(
     assert len(stamps) >= 3, "queries should have seen several successive snapshots"
     assert seen == sorted(seen) and seen[-1] == 2300
     assert len(list((hub.home / "snapshots").glob("snap-*.duckdb"))) <= 3
-
-
-class CaseSystem:
-    """A real HTTP endpoint: the first ``fail_first`` requests get a 500, then 200 for the rest."""
-
-    def __init__(self, fail_first: int) -> None:
-        self.fail_left = fail_first
-        self.received: list[tuple[str | None, dict[str, Any]]] = []
-        self.failed = 0
-        lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with lock:
-                    fail = outer.fail_left > 0
-                    outer.fail_left -= 1
-                    if fail:
-                        outer.failed += 1
-                    else:
-                        outer.received.append((self.headers.get("Idempotency-Key"), body))
-                self.send_response(500 if fail else 200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/notifications"
-
-    @contextmanager
-    def running(self) -> Iterator[CaseSystem]:
-        t = threading.Thread(target=self.server.serve_forever, daemon=True)
-        t.start()
-        try:
-            yield self
-        finally:
-            self.server.shutdown()
-            self.server.server_close()
 
 
 def test_deliver_retries_past_failures_and_loses_no_notification(hub: Hub, policy_file: Path) -> None:

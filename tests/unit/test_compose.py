@@ -187,8 +187,10 @@ def test_secure_variant_is_documented_but_not_active(services: dict[str, dict[st
         "SASL_PLAINTEXT",
         'KAFKA_SASL_ENABLED_MECHANISMS: "SCRAM-SHA-512"',
         'KAFKA_AUTHORIZER_CLASS_NAME: "org.apache.kafka.metadata.authorizer.StandardAuthorizer"',
-        'KAFKA_SUPER_USERS: "User:hub"',
+        'KAFKA_SUPER_USERS: "User:hub;User:controller"',
         'KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND: "false"',
+        'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "CONTROLLER:SASL_PLAINTEXT,',  # never a PLAINTEXT controller
+        'KAFKA_SASL_MECHANISM_CONTROLLER_PROTOCOL: "PLAIN"',
         "fiulink broker start --secure",
         "fiulink topics create --secure",
     ):

@@ -160,3 +160,21 @@ def test_a_second_writer_on_the_same_file_is_refused_clearly(tmp_path: Path) -> 
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_sighting_batch_lands_as_one_row_per_token(writer: SnapshotWriter, feed) -> None:
+    """The worker's wire form (SightingBatch) and the flat Sighting give the same rows."""
+    head = {k: v for k, v in S.sighting("FR", "FR-000001", "k1:aa").items() if k not in ("token", "kind")}
+    batch = {"reports": [
+        {**head, "tokens": [{"kind": "email", "token": "k1:aa"}, {"kind": "wallet", "token": "k1:bb"}]},
+        {**head, "report_id": "FR-000002", "tokens": [{"kind": "email", "token": "k1:aa"}]},
+    ]}  # fmt: skip
+    applied = writer.apply([feed.msg("sightings", "SightingBatch", batch, partition=2)])
+    assert applied.skipped == []
+    rows = writer.con.execute("SELECT token, report_id, kind FROM sightings ORDER BY 2, 1").fetchall()
+    assert rows == [
+        ("k1:aa", "FR-000001", "email"),
+        ("k1:bb", "FR-000001", "wallet"),
+        ("k1:aa", "FR-000002", "email"),
+    ]
+    assert writer.offsets() == {("t.sightings", 2): 1}
