@@ -149,7 +149,7 @@ def backfill(
             procs.append(r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"), env=env))
         wait_for_worker(r.s, *procs, timeout=120)
         t0 = time.monotonic()
-        sources = [t.feed(f) for f in fius] + [t.sightings, t.matches, t.consents]
+        sources = [t.feed(f) for f in fius] + [t.consent(f) for f in fius] + [t.sightings, t.matches]
         rss = RssSampler([p.pid for p in procs])
         t1 = r.wait_drained(r.s.app_id, sources, timeout, on_poll=rss.sample)
         secs = t1 - t0
@@ -209,7 +209,11 @@ def latency(bootstrap: str, home: Path, feed: Path, rate: float) -> dict[str, An
         stats = Publisher(r.s, rate=rate, progress_every=1e9).publish([feed / "feed-all.jsonl"])
         fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
         t = r.s.topics
-        r.wait_drained(r.s.app_id, [t.feed(f) for f in fius] + [t.sightings, t.matches, t.consents], 600)
+        r.wait_drained(
+            r.s.app_id,
+            [t.feed(f) for f in fius] + [t.consent(f) for f in fius] + [t.sightings, t.matches],
+            600,
+        )
         notes = read_all(r.s, [t.notification(f) for f in fius], idle=1.0)
         lat = [
             (ts - n["source_ts"]) / 1000

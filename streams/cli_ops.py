@@ -93,9 +93,13 @@ def worker(
 @click.pass_context
 @fail_clearly
 def consent(ctx: click.Context, match_id: str, fiu: str, grant: bool, reason: str | None) -> None:
-    """Answer a consent request for MATCH_ID (from a consent_request notification)."""
+    """Answer a consent request for MATCH_ID (from a consent_request notification), on the
+    answering FIU's own consent topic (with --secure, only that FIU may write there)."""
+    from kafka.errors import KafkaError, TopicAuthorizationFailedError
+
     from streams.app.steps import utcnow
     from streams.codec import codec
+    from streams.errors import BrokerError
     from streams.kafka.clients import producer
 
     rec = {
@@ -106,11 +110,20 @@ def consent(ctx: click.Context, match_id: str, fiu: str, grant: bool, reason: st
         "created_at": utcnow(),
     }
     s = settings_from(ctx)
+    topic = s.topics.consent(rec["fiu"])
     p = producer(s)
-    p.send(s.topics.consents, key=match_id.encode(), value=codec().encode("ConsentAnswer", rec)).get(
-        timeout=30
-    )
-    p.close()
+    try:
+        p.send(topic, key=match_id.encode(), value=codec().encode("ConsentAnswer", rec)).get(timeout=30)
+    except KafkaError as exc:
+        denied = isinstance(exc, TopicAuthorizationFailedError)
+        raise BrokerError(
+            f"could not answer on {topic}: {type(exc).__name__}",
+            hint="an FIU answers only for itself: FIULINK_SASL_USERNAME must be that FIU"
+            if denied
+            else "is the broker up and the topic created (`fiulink topics create`)?",
+        ) from exc
+    finally:
+        p.close()
     click.echo(f"{'granted' if grant else 'refused'}: {fiu.upper()} on match {match_id}", err=True)
 
 

@@ -2,7 +2,7 @@
 
 ingest     fiulink.reports.<FIU>...  -> fiulink.sightings (SightingBatch per partition) | bad -> fiulink.dead-letter
 correlate  fiulink.sightings x table `tokens` (token -> reports per FIU)  -> fiulink.matches (key = match_id)
-notify     fiulink.matches + fiulink.consents x table `links` (match_id)  -> fiulink.notifications.<FIU>, fiulink.audit
+notify     fiulink.matches + fiulink.consents.<FIU> x table `links` (match_id)  -> fiulink.notifications.<FIU>, fiulink.audit
 
 Delivery is at-least-once: Faust flushes the producer before it commits offsets, and every step
 re-emits the same deterministic ids on a replay, so sinks dedupe by id.
@@ -104,7 +104,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
 
     feeds = raw_topic(*[names.feed(f) for f in policy.fius])
     sightings = raw_topic(names.sightings)
-    links_in = raw_topic(names.matches, names.consents)
+    links_in = raw_topic(names.matches, *[names.consent(f) for f in policy.fius])
     state = faust.Schema(key_serializer="json", value_serializer="json")
     tokens = app.Table("tokens", default=None, schema=state, partitions=settings.partitions)
     links = app.Table("links", default=None, schema=state, partitions=settings.partitions)
@@ -144,7 +144,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
 
     def notify_one(event: Any) -> Out:
         key = (event.key or b"").decode("utf-8", "replace")
-        state, emitted = steps.notify(link_state.get(key), event.value)
+        state, emitted = steps.notify(link_state.get(key), event.value, event.message.topic)
         if state is not None:
             link_state[key] = state
         return emitted

@@ -18,7 +18,7 @@ from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide
 from streams.core.sightings import HEADER, Sighted, route, sightings_of, split
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
-from streams.errors import DecodeError
+from streams.errors import DecodeError, ValidationError
 from streams.kafka.topics import Topics
 
 Out = list[tuple[str, bytes, bytes]]
@@ -174,11 +174,19 @@ class Steps:
         return out
 
     # -- notify: match or consent answer x state -> notifications + audit ----------------------
-    def notify(self, state: dict[str, Any] | None, value: bytes) -> tuple[dict[str, Any] | None, Out]:
+    def notify(
+        self, state: dict[str, Any] | None, value: bytes, topic: str | None = None
+    ) -> tuple[dict[str, Any] | None, Out]:
+        """A Match, or a ConsentAnswer read from ``topic`` (an FIU's own consent topic: the
+        answer must be that FIU's, as a feed's reports must be its FIU's)."""
         name, rec = self.codec.decode(value)
         if name == "Match":
             new_state, outcome = decide(state, rec, self.policy, utcnow())
         elif name == "ConsentAnswer":
+            owner = self.topics.fiu_of_consent(topic) if topic else None
+            if owner is not None and rec["fiu"] != owner:
+                why = f"consent answer for match {rec['match_id']} says fiu={rec['fiu']} but came on the {owner} consent topic"
+                raise ValidationError([("fiu", why)])
             new_state, outcome = answer_consent(state, rec, self.policy, utcnow())
         else:
             raise DecodeError(f"expected a Match or ConsentAnswer record, got {name}")

@@ -186,7 +186,8 @@ def start_secure(settings: Settings, port: int | None = None) -> BrokerInfo:
 
 
 def fiu_acls(settings: Settings, fiu: str) -> list[Any]:
-    """The ACLs of one FIU: write its feed, read its notifications, use its consumer groups."""
+    """The ACLs of one FIU: write its feed and its consent answers, read its notifications, use
+    its consumer groups."""
     from kafka.admin import (
         ACL,
         ACLOperation,
@@ -200,6 +201,8 @@ def fiu_acls(settings: Settings, fiu: str) -> list[Any]:
     grants = [
         (ResourceType.TOPIC, topics.feed(fiu), ACLResourcePatternType.LITERAL, ACLOperation.WRITE),
         (ResourceType.TOPIC, topics.feed(fiu), ACLResourcePatternType.LITERAL, ACLOperation.DESCRIBE),
+        (ResourceType.TOPIC, topics.consent(fiu), ACLResourcePatternType.LITERAL, ACLOperation.WRITE),
+        (ResourceType.TOPIC, topics.consent(fiu), ACLResourcePatternType.LITERAL, ACLOperation.DESCRIBE),
         (ResourceType.TOPIC, topics.notification(fiu), ACLResourcePatternType.LITERAL, ACLOperation.READ),
         (ResourceType.TOPIC, topics.notification(fiu), ACLResourcePatternType.LITERAL, ACLOperation.DESCRIBE),
         (ResourceType.GROUP, group_prefix(settings, fiu), ACLResourcePatternType.PREFIXED, ACLOperation.READ),

@@ -3,9 +3,9 @@
 | topic                           | partitions | cleanup | key              |
 |---------------------------------|------------|---------|------------------|
 | fiulink.reports.<FIU>           | P          | delete  | report_id        |
-| fiulink.sightings               | P          | delete  | token            |
+| fiulink.sightings               | P          | delete  | first token      |
 | fiulink.matches                 | P          | delete  | match_id         |
-| fiulink.consents                | P          | delete  | match_id         |
+| fiulink.consents.<FIU>          | P          | delete  | match_id         |
 | fiulink.notifications.<FIU>     | P          | delete  | notification_id  |
 | fiulink.audit                   | P          | delete  | decision_id      |
 | fiulink.dead-letter             | 1          | delete  | source           |
@@ -49,7 +49,8 @@ class Topics:
 
     @property
     def consents(self) -> str:
-        return f"{self.prefix}consents"
+        """Prefix of the per-FIU consent topics: an FIU answers for itself and nobody else."""
+        return f"{self.prefix}consents."
 
     @property
     def audit(self) -> str:
@@ -65,15 +66,22 @@ class Topics:
     def notification(self, fiu: str) -> str:
         return f"{self.notifications}{fiu}"
 
+    def consent(self, fiu: str) -> str:
+        return f"{self.consents}{fiu}"
+
     def fiu_of_feed(self, topic: str) -> str | None:
         return topic[len(self.reports) :] if topic.startswith(self.reports) else None
 
+    def fiu_of_consent(self, topic: str) -> str | None:
+        return topic[len(self.consents) :] if topic.startswith(self.consents) else None
+
     def all(self, fius: Iterable[str], partitions: int) -> dict[str, int]:
-        topics = {t: partitions for t in (self.sightings, self.matches, self.consents, self.audit)}
+        topics = {t: partitions for t in (self.sightings, self.matches, self.audit)}
         topics[self.dead_letter] = 1
         for f in fius:
             topics[self.feed(f)] = partitions
             topics[self.notification(f)] = partitions
+            topics[self.consent(f)] = partitions
         return topics
 
 
@@ -148,8 +156,8 @@ def check_partitions(settings: Settings, fius: Iterable[str]) -> None:
     from streams.kafka.clients import consumer
 
     names = settings.topics
-    wanted = [names.sightings, names.matches, names.consents, *changelog_topics(settings)]
-    wanted += [names.feed(f) for f in fius]
+    wanted = [names.sightings, names.matches, *changelog_topics(settings)]
+    wanted += [t for f in fius for t in (names.feed(f), names.consent(f))]
     c = consumer(settings)
     try:
         c.topics()  # a full metadata refresh

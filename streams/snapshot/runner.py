@@ -28,8 +28,9 @@ PROGRESS_SECONDS = 5.0
 def snapshot_topics(settings: Settings, known: set[str]) -> list[str]:
     """Every topic the snapshotter reads: FIU feeds and notification topics, and the internal ones."""
     t = settings.topics
-    fixed = {t.sightings, t.matches, t.audit, t.dead_letter, t.consents}
-    return sorted(n for n in known if n in fixed or n.startswith(t.reports) or n.startswith(t.notifications))
+    fixed = {t.sightings, t.matches, t.audit, t.dead_letter}
+    per_fiu = (t.reports, t.notifications, t.consents)
+    return sorted(n for n in known if n in fixed or n.startswith(per_fiu))
 
 
 @dataclass

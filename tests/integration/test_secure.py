@@ -218,8 +218,8 @@ class TestSecureBroker:
     ) -> None:
         topics = secure_hub.settings.topics
         admin = KafkaAdminClient(**secure_hub.conf(A))
-        try:  # it sees its own two topics and nothing else
-            assert set(admin.list_topics()) == {topics.feed(A), topics.notification(A)}
+        try:  # it sees its own three topics and nothing else
+            assert set(admin.list_topics()) == {topics.feed(A), topics.notification(A), topics.consent(A)}
         finally:
             admin.close()
         before = _end(secure_hub, topics.feed(A))
@@ -269,12 +269,14 @@ class TestSecureBroker:
         finally:
             admin.close()
 
-    @pytest.mark.parametrize("which", ["feed-B", "notification-A", "notification-B", "sightings", "matches"])
+    @pytest.mark.parametrize(
+        "which", ["feed-B", "consent-B", "notification-A", "notification-B", "sightings", "matches"]
+    )
     def test_fiu_cannot_write_another_fius_feed_or_hub_topics(
         self, secure_hub: SecureHub, which: str
     ) -> None:
         topics = secure_hub.settings.topics
-        topic = {"feed-B": topics.feed(B), "notification-A": topics.notification(A),
+        topic = {"feed-B": topics.feed(B), "consent-B": topics.consent(B), "notification-A": topics.notification(A),
                  "notification-B": topics.notification(B), "sightings": topics.sightings,
                  "matches": topics.matches}[which]  # fmt: skip
         before = _end(secure_hub, topic)
@@ -416,6 +418,18 @@ class TestSecureBroker:
         assert {g["recipient_fiu"] for g in got} == {A} and len(got) == secure_hub.settings.partitions
         denied = secure_hub.cli("tail", "notifications", "--fiu", B, "--idle-timeout", "1", principal=A)
         assert denied.returncode == 1 and "no such topic" in denied.stderr and denied.stdout == ""
+
+    def test_fiu_answers_consent_for_itself_only(self, secure_hub: SecureHub) -> None:
+        topics = secure_hub.settings.topics
+        before = _end(secure_hub, topics.consent(A))
+        own = secure_hub.cli("consent", "m-secure-1", "--fiu", A, "--grant", principal=A)
+        assert own.returncode == 0, own.stderr
+        assert _end(secure_hub, topics.consent(A)) == before + 1
+        other = _end(secure_hub, topics.consent(B))
+        forged = secure_hub.cli("consent", "m-secure-1", "--fiu", B, "--grant", principal=A)
+        assert forged.returncode == 1 and "Traceback" not in forged.stderr, forged.stderr
+        assert "TopicAuthorizationFailedError" in forged.stderr and "answers only for itself" in forged.stderr
+        assert _end(secure_hub, topics.consent(B)) == other
 
     def test_worker_runs_as_hub_and_each_fiu_reads_its_own_hit(self, secure_hub: SecureHub) -> None:
         """The worker's own SCRAM path (Faust's SASLCredentials), end to end on the secure broker."""

@@ -329,6 +329,14 @@ def test_notify_rejects_anything_but_a_match_or_consent_answer(steps: Steps, cod
         steps.notify(None, b"garbage")
 
 
+def test_a_consent_answer_on_another_fius_consent_topic_is_refused(steps: Steps, codec: Codec) -> None:
+    answer = {"match_id": "m1", "fiu": "DE", "granted": True, "reason": None, "created_at": ""}
+    value = codec.encode("ConsentAnswer", answer)
+    with pytest.raises(FiulinkError, match="says fiu=DE but came on the FR consent topic"):
+        steps.notify(None, value, TOPICS.consent("FR"))
+    steps.notify(None, value, TOPICS.consent("DE"))  # its own topic: accepted
+
+
 def test_consent_answer_through_notify(codec: Codec, tokenizer: Tokenizer) -> None:
     policy = SharingPolicy.parse(
         'fius = ["FR", "NL"]\n[[agreement]]\nfius = ["FR", "NL"]\nmode = "consent"\n'
