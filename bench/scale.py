@@ -30,7 +30,7 @@ def du_mb(path: Path) -> float:
 def state_growth(targets: tuple[int, ...] = (1_000_000, 5_000_000), partitions: int = 8) -> dict[str, Any]:
     import faust
 
-    from streams.app.state import BatchTable
+    from streams.app.state import ROCKSDB_OPTIONS, BatchTable
     from streams.app.steps import Steps
     from streams.codec import codec
     from streams.core.correlate import CorrelationRules
@@ -41,7 +41,7 @@ def state_growth(targets: tuple[int, ...] = (1_000_000, 5_000_000), partitions: 
     with tempfile.TemporaryDirectory(prefix="fiulink-state-") as d:
         app = faust.App("bench-state", store="rocksdb://", datadir=d, autodiscover=False)
         table = app.Table("tokens", default=None, schema=faust.Schema(key_serializer="json",
-                          value_serializer="json"), partitions=partitions)  # fmt: skip
+                          value_serializer="json"), partitions=partitions, options=ROCKSDB_OPTIONS)  # fmt: skip
         state = BatchTable(table)
         policy = SharingPolicy.parse('fius = ["FR", "DE"]\n')
         from streams.core.tokens import Tokenizer

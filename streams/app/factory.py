@@ -25,7 +25,7 @@ from faust.exceptions import FaustError
 from faust.streams import _current_event
 
 from streams.app.offsets import harden_offsets
-from streams.app.state import BatchTable, Send
+from streams.app.state import ROCKSDB_OPTIONS, BatchTable, Send
 from streams.app.steps import Out, Steps
 from streams.codec import codec
 from streams.config import Settings
@@ -106,8 +106,9 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     sightings = raw_topic(names.sightings)
     links_in = raw_topic(names.matches, *[names.consent(f) for f in policy.fius])
     state = faust.Schema(key_serializer="json", value_serializer="json")
-    tokens = app.Table("tokens", default=None, schema=state, partitions=settings.partitions)
-    links = app.Table("links", default=None, schema=state, partitions=settings.partitions)
+    tables = {"default": None, "schema": state, "partitions": settings.partitions, "options": ROCKSDB_OPTIONS}
+    tokens = app.Table("tokens", **tables)
+    links = app.Table("links", **tables)
 
     def where(event: Any) -> tuple[str, int, int]:
         m = event.message

@@ -8,6 +8,23 @@ from streams.config import Settings
 from streams.errors import BrokerError
 
 
+def unreachable(settings: Settings, exc: Exception) -> BrokerError:
+    """The error for a client that could not get through. kafka-python retries a refused SASL
+    login until it times out, so with credentials set a timeout may well be a wrong password."""
+    user = settings.extra.get("client", {}).get("sasl_plain_username")
+    if user is None:
+        return BrokerError(
+            f"cannot reach Kafka at {settings.bootstrap}: {exc}",
+            hint="start it with `fiulink broker start` or set FIULINK_BOOTSTRAP",
+        )
+    return BrokerError(
+        f"cannot connect to Kafka at {settings.bootstrap} as {user!r}: the broker is down or "
+        f"refused these SASL credentials ({type(exc).__name__})",
+        hint="check FIULINK_SASL_USERNAME / FIULINK_SASL_PASSWORD (the hub operator's credentials.json) "
+        "and FIULINK_BOOTSTRAP",
+    )
+
+
 def producer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-def]
     from kafka.errors import KafkaError
 
@@ -26,10 +43,7 @@ def producer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-d
     try:
         return KafkaProducer(**conf)
     except KafkaError as exc:
-        raise BrokerError(
-            f"cannot reach Kafka at {settings.bootstrap}: {exc}",
-            hint="start it with `fiulink broker start` or set FIULINK_BOOTSTRAP",
-        ) from exc
+        raise unreachable(settings, exc) from exc
 
 
 def consumer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-def]
@@ -48,7 +62,4 @@ def consumer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-d
     try:
         return KafkaConsumer(**conf)
     except KafkaError as exc:
-        raise BrokerError(
-            f"cannot reach Kafka at {settings.bootstrap}: {exc}",
-            hint="start it with `fiulink broker start` or set FIULINK_BOOTSTRAP",
-        ) from exc
+        raise unreachable(settings, exc) from exc

@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from streams.config import Settings
-from streams.errors import BrokerError
 
 
 @dataclass(frozen=True)
@@ -97,10 +96,9 @@ def admin_client(settings: Settings):  # type: ignore[no-untyped-def]
             **settings.extra.get("client", {}),
         )
     except KafkaError as exc:
-        raise BrokerError(
-            f"cannot reach Kafka at {settings.bootstrap}: {exc}",
-            hint="start it with `fiulink broker start` or set FIULINK_BOOTSTRAP",
-        ) from exc
+        from streams.kafka.clients import unreachable
+
+        raise unreachable(settings, exc) from exc
 
 
 TABLES = ("tokens", "links")

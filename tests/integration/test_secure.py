@@ -328,6 +328,14 @@ class TestSecureBroker:
         with pytest.raises(KafkaTimeoutError):
             KafkaAdminClient(bootstrap_timeout_ms=3000, **bad)
 
+    def test_cli_with_a_wrong_password_says_so(self, secure_hub: SecureHub) -> None:
+        env = {**secure_hub.env, "FIULINK_SASL_USERNAME": A, "FIULINK_SASL_PASSWORD": "not-the-password"}
+        done = subprocess.run([*FIULINK, "tail", "notifications", "--fiu", A, "--idle-timeout", "1"], env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert f"as '{A}'" in done.stderr and "refused these SASL credentials" in done.stderr
+        assert "FIULINK_SASL_PASSWORD" in done.stderr  # the hint says what to check
+
     def test_clients_without_sasl_are_refused_on_the_broker_port(self, secure_hub: SecureHub) -> None:
         from kafka.protocol.metadata.api_versions import ApiVersionsRequest
         from kafka.protocol.metadata.metadata import MetadataRequest

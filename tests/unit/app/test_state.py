@@ -81,3 +81,16 @@ def test_sweep_forgets_expired_keys_with_tombstones_and_keeps_the_rest(table: An
         table.data.set_persisted_offset(TP("x", 1), 42)
         list(bt.sweep(lambda st: True, fallback))
         assert table.data.persisted_offset(TP("x", 1)) == 42
+
+
+def test_the_workers_rocksdb_sizing_reaches_the_store(tmp_path: Path) -> None:
+    from streams.app.state import ROCKSDB_OPTIONS
+
+    app = faust.App("sizing-test", store="rocksdb://", datadir=str(tmp_path), autodiscover=False)
+    t = app.Table("tokens", default=None, partitions=8, options=ROCKSDB_OPTIONS)
+    opts = t.data.rocksdb_options
+    assert (opts.block_cache_size, opts.write_buffer_size, opts.max_write_buffer_number) == (
+        16 * 2**20,
+        8 * 2**20,
+        2,
+    )
