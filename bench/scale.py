@@ -79,14 +79,19 @@ def state_growth(targets: tuple[int, ...] = (1_000_000, 5_000_000), partitions: 
     return out
 
 
-def soak(bootstrap: str, home: Path, work: Path, minutes: float, rate: float) -> dict[str, Any]:
+def soak(
+    bootstrap: str, home: Path, work: Path, minutes: float, rate: float, retention_days: float = 0
+) -> dict[str, Any]:
     """A worker fed ``rate`` reports/s for ``minutes``; RSS every 10 s. ``rss_growth_mb_per_min``
-    is the least-squares slope after the first two minutes (start-up and caches warming)."""
+    is the least-squares slope after the first two minutes (start-up and caches warming). With
+    ``retention_days`` the state stops growing once the sweep keeps pace: a leak check."""
     from streams.publish import Publisher
 
     n = int(minutes * 60 * rate)
     feed = prepare_feed(work / f"feed-soak-{n}", n, seed=11)
     r = Run(bootstrap, home, feed, "soak")
+    if retention_days:
+        r.env["FIULINK_RETENTION_DAYS"] = repr(retention_days)
     try:
         r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
         w = r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"))
@@ -121,11 +126,12 @@ def soak(bootstrap: str, home: Path, work: Path, minutes: float, rate: float) ->
         r.stop()
 
 
-if __name__ == "__main__":  # python -m bench.scale state | soak BOOTSTRAP MINUTES RATE
+if __name__ == "__main__":  # python -m bench.scale state | soak BOOTSTRAP MINUTES RATE [RETENTION_DAYS]
     import json
 
     if sys.argv[1] == "state":
         print(json.dumps(state_growth()))
     else:
         w = Path(tempfile.mkdtemp(prefix="fiulink-soak-"))
-        print(json.dumps(soak(sys.argv[2], w, w, float(sys.argv[3]), float(sys.argv[4]))))
+        retention = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+        print(json.dumps(soak(sys.argv[2], w, w, float(sys.argv[3]), float(sys.argv[4]), retention)))
