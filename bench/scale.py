@@ -27,6 +27,15 @@ def du_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
+def memtables_mb(table: Any) -> float:
+    """RocksDB's own count of memory in memtables, over the table's partition databases: the
+    part of RSS that grows with writes and is released when a memtable is flushed to disk."""
+    total = 0
+    for db in table.data._dbs.values():
+        total += db.property_int_value("rocksdb.cur-size-all-mem-tables") or 0
+    return total / 2**20
+
+
 def state_growth(targets: tuple[int, ...] = (1_000_000, 5_000_000), partitions: int = 8) -> dict[str, Any]:
     import faust
 
@@ -70,8 +79,10 @@ def state_growth(targets: tuple[int, ...] = (1_000_000, 5_000_000), partitions: 
             tag = f"{target / 1e6:g}m"
             out[f"state_{tag}_tokens_disk_mb"] = du_mb(Path(d))
             out[f"state_{tag}_tokens_rss_mb"] = rss_mb(os.getpid())
+            out[f"state_{tag}_tokens_memtables_mb"] = memtables_mb(table)
             print(f"    {n_tokens:,} tokens: {out[f'state_{tag}_tokens_disk_mb']:.0f} MB on disk, "
-                  f"RSS {out[f'state_{tag}_tokens_rss_mb']:.0f} MB", file=sys.stderr)  # fmt: skip
+                  f"RSS {out[f'state_{tag}_tokens_rss_mb']:.0f} MB, of which RocksDB memtables "
+                  f"{out[f'state_{tag}_tokens_memtables_mb']:.0f} MB", file=sys.stderr)  # fmt: skip
         out["state_steps_per_s"] = n_steps / (time.process_time() - t0)
         out["state_rss_start_mb"] = rss0
         for db in list(table.data._dbs.values()):
