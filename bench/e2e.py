@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from streams.config import Settings
-from streams.demo import percentile, read_all, wait_for_worker
+from streams.demo import percentile, read_all, stop_processes, wait_for_worker
 from streams.kafka.topics import admin_client, create_topics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,14 +79,7 @@ class Run:
         return p
 
     def stop(self) -> None:
-        for p in self.procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
+        stop_processes(self.procs)
 
     def lag(self, group: str, topics: list[str]) -> int:
         """Messages on ``topics`` not yet committed by ``group``."""

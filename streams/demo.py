@@ -7,6 +7,7 @@ notification latency p50/p99, dead letters. Each run uses its own topic prefix a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -109,16 +110,30 @@ def run_demo(
         say(f"    {stats.published} published in {stats.seconds:.1f}s; waiting for the worker to catch up")
         summary = _wait_and_summarise(s, truth, policy.fius)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
+        stop_processes([worker])
         if started_broker and not keep:
             broker.stop()
             say("demo: broker stopped (run with --keep-running to leave it up)")
     _print_summary(summary)
     return summary
+
+
+def stop_processes(
+    procs: list[subprocess.Popen[bytes]], sig: int = signal.SIGTERM, timeout: float = 30.0
+) -> None:
+    """Signal each worker's process group (workers run in a session of their own), wait, and
+    SIGKILL whatever is still there after ``timeout``."""
+    for p in procs:
+        if p.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, sig)
+    for p in procs:
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
 
 
 def wait_for_worker(s: Settings, *workers: subprocess.Popen[bytes], timeout: float = 90) -> None:

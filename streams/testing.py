@@ -95,15 +95,9 @@ class Hub:
         return p
 
     def stop_workers(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        for p in self.workers:
-            if p.poll() is None:
-                os.killpg(p.pid, sig)
-        for p in self.workers:
-            try:
-                p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        from streams.demo import stop_processes
+
+        stop_processes(self.workers, sig, timeout)
         self.workers.clear()
 
     def read(self, topics: list[str], *, until: Callable[[list[dict[str, Any]]], bool] | None = None,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import stat
 import subprocess
@@ -35,6 +34,7 @@ from kafka.errors import (
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from streams.codec import codec
 from streams.config import Settings
+from streams.demo import stop_processes
 from streams.errors import BrokerError, ConfigError
 from streams.kafka import secure
 from streams.kafka.broker import EmbeddedBroker, free_port
@@ -463,11 +463,7 @@ class TestSecureBroker:
             assert hit, log.read_text()[-3000:]
             assert hit[0]["counterpart_report_id"] == f"{A}-W-1" and hit[0]["recipient_fiu"] == B
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
+            stop_processes([worker])
 
     def test_restart_keeps_credentials_and_acls(self, secure_hub: SecureHub) -> None:
         """Last in this class: stops and restarts the module's broker (same port, same data)."""

@@ -37,6 +37,17 @@ def _consumer(delivered: list[int] | None = None) -> HardenedConsumer:
     return c
 
 
+def _record_seeks(c: HardenedConsumer) -> list[dict[TP, int]]:
+    """Replace the consumer's seeks (no broker here) with a list of what was asked."""
+    seeks: list[dict[TP, int]] = []
+
+    async def seek_wait(partitions: dict[TP, int]) -> None:
+        seeks.append(dict(partitions))
+
+    c.seek_wait = seek_wait  # type: ignore[method-assign]
+    return seeks
+
+
 def _ack(c: HardenedConsumer, tp: TP, *offsets: int) -> None:
     c._acked[tp].extend(offsets)
     c._acked_index[tp].update(offsets)
@@ -73,12 +84,7 @@ def test_nothing_is_committed_while_the_committed_offset_is_unknown() -> None:
 def test_records_are_delivered_in_order_and_a_jump_is_fetched_again() -> None:
     delivered: list[int] = []
     c = _consumer(delivered)
-    seeks: list[dict[TP, int]] = []
-
-    async def seek_wait(partitions: dict[TP, int]) -> None:
-        seeks.append(dict(partitions))
-
-    c.seek_wait = seek_wait  # type: ignore[method-assign]
+    seeks = _record_seeks(c)
 
     async def feed(tp: TP, *offsets: int) -> None:
         for offset in offsets:
@@ -98,7 +104,7 @@ def test_records_are_delivered_in_order_and_a_jump_is_fetched_again() -> None:
 
 def test_perform_seek_makes_the_committed_offset_or_log_start_the_base() -> None:
     c = _consumer()
-    seeks: list[dict[TP, int]] = []
+    seeks = _record_seeks(c)
     truncated = TP("t.feed", 2)
 
     async def seek_to_committed() -> dict[TP, int | None]:
@@ -108,12 +114,8 @@ def test_perform_seek_makes_the_committed_offset_or_log_start_the_base() -> None
         assert CHANGELOG not in tps
         return {FEED: 0, OTHER: 3, truncated: 4}
 
-    async def seek_wait(partitions: dict[TP, int]) -> None:
-        seeks.append(dict(partitions))
-
     c.seek_to_committed = seek_to_committed  # type: ignore[method-assign]
     c.earliest_offsets = earliest_offsets  # type: ignore[method-assign]
-    c.seek_wait = seek_wait  # type: ignore[method-assign]
     c._next_offset[FEED] = 99
     asyncio.run(c.perform_seek())
     assert seeks == [{OTHER: 3, truncated: 4}]  # aiokafka itself seeks FEED to 10
@@ -125,12 +127,7 @@ def test_a_real_gap_is_skipped_after_a_few_seeks(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(offsets, "RESEEK_AFTER", 0.0)  # each record after the gap seeks again
     delivered: list[int] = []
     c = _consumer(delivered)
-    seeks: list[dict[TP, int]] = []
-
-    async def seek_wait(partitions: dict[TP, int]) -> None:
-        seeks.append(dict(partitions))
-
-    c.seek_wait = seek_wait  # type: ignore[method-assign]
+    seeks = _record_seeks(c)
     c._next_offset[FEED] = c._base_offset[FEED] = 5
 
     async def scenario() -> None:
