@@ -17,12 +17,10 @@ import os
 import sys
 import time
 import traceback
-import weakref
 from typing import Any
 
 import faust
 from faust.exceptions import FaustError
-from faust.streams import _current_event
 
 from streams.app.offsets import harden_offsets
 from streams.app.state import ROCKSDB_OPTIONS, BatchTable, Send
@@ -37,12 +35,6 @@ from streams.core.tokens import Tokenizer
 log = logging.getLogger("fiulink.worker")
 BATCH = 500
 WITHIN = 0.02
-
-
-def set_current_event(event: Any) -> None:
-    """Faust tables and stores read the partition of ``current_event()``; inside a batch from
-    ``take_events`` that is not the event being handled, so set it per event."""
-    _current_event.set(weakref.ref(event))
 
 
 def _persist(state: BatchTable) -> Any:
@@ -135,8 +127,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     def correlate_batch(events: list[Any]) -> list[Send]:
         out: Out = []
         for event in events:
-            set_current_event(event)  # the RocksDB store picks the partition's database from it
-            token_state.partition = event.message.partition
+            token_state.partition = event.message.partition  # the key's store and changelog partition
             res, dead = guarded(
                 "correlate", event, lambda e: steps.correlate(token_state, e.value, *where(e))
             )
@@ -153,7 +144,6 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     def notify_batch(events: list[Any]) -> list[Send]:
         out: Out = []
         for event in events:
-            set_current_event(event)
             link_state.partition = event.message.partition
             res, dead = guarded("notify", event, notify_one)
             out += res or dead
