@@ -39,22 +39,20 @@ def memtables_mb(table: Any) -> float:
 def state_growth(targets: tuple[int, ...] = (1_000_000, 5_000_000), partitions: int = 8) -> dict[str, Any]:
     import faust
 
-    from streams.app.state import ROCKSDB_OPTIONS, BatchTable
+    from streams.app.state import BatchTable, worker_table
     from streams.app.steps import Steps
     from streams.codec import codec
     from streams.core.correlate import CorrelationRules
     from streams.core.policy import SharingPolicy
+    from streams.core.tokens import Tokenizer
     from streams.kafka.topics import Topics
 
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="fiulink-state-") as d:
         app = faust.App("bench-state", store="rocksdb://", datadir=d, autodiscover=False)
-        table = app.Table("tokens", default=None, schema=faust.Schema(key_serializer="json",
-                          value_serializer="json"), partitions=partitions, options=ROCKSDB_OPTIONS)  # fmt: skip
+        table = worker_table(app, "tokens", partitions)
         state = BatchTable(table)
         policy = SharingPolicy.parse('fius = ["FR", "DE"]\n')
-        from streams.core.tokens import Tokenizer
-
         steps = Steps(codec(), Tokenizer(b"bench", "k1"), policy, CorrelationRules(), Topics(), partitions)
         n_tokens = n_steps = 0
         i = 0

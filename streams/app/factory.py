@@ -23,7 +23,7 @@ import faust
 from faust.exceptions import FaustError
 
 from streams.app.offsets import harden_offsets
-from streams.app.state import ROCKSDB_OPTIONS, BatchTable, Send
+from streams.app.state import BatchTable, Send, worker_table
 from streams.app.steps import Out, Steps
 from streams.codec import codec
 from streams.config import Settings
@@ -97,10 +97,8 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     feeds = raw_topic(*[names.feed(f) for f in policy.fius])
     sightings = raw_topic(names.sightings)
     links_in = raw_topic(names.matches, *[names.consent(f) for f in policy.fius])
-    state = faust.Schema(key_serializer="json", value_serializer="json")
-    tables = {"default": None, "schema": state, "partitions": settings.partitions, "options": ROCKSDB_OPTIONS}
-    tokens = app.Table("tokens", **tables)
-    links = app.Table("links", **tables)
+    tokens = worker_table(app, "tokens", settings.partitions)
+    links = worker_table(app, "links", settings.partitions)
 
     def where(event: Any) -> tuple[str, int, int]:
         m = event.message

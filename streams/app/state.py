@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import faust
 import orjson
 from faust.types import TP
 
 #: RocksDB sizing per table partition. Faust's defaults (a 2 GB block cache and 3 x 64 MB
 #: memtables per partition database) let a worker's memory grow into gigabytes with its state;
-#: these cap each partition at ~16 MB of memtables + 16 MB of cache, so a worker's RSS stays
-#: bounded while the data lives on disk (figures: README, Performance).
+#: these cap each partition at ~16 MB of memtables + 16 MB of cache. (They bound RocksDB's caches,
+#: not the worker's RSS as a whole: README, Performance.)
 ROCKSDB_OPTIONS = {
     "write_buffer_size": 8 * 2**20,
     "max_write_buffer_number": 2,
@@ -31,6 +32,13 @@ ROCKSDB_OPTIONS = {
 }
 
 Send = tuple[str, bytes, bytes | None, int | None]  # topic, key, value (None: tombstone), partition
+
+
+def worker_table(app: faust.App, name: str, partitions: int) -> Any:
+    """A table as the worker keeps it: JSON keys and values (the bytes ``BatchTable`` writes) and
+    RocksDB sized by ``ROCKSDB_OPTIONS``. The bench and the tests build theirs with this too."""
+    schema = faust.Schema(key_serializer="json", value_serializer="json")
+    return app.Table(name, default=None, schema=schema, partitions=partitions, options=ROCKSDB_OPTIONS)
 
 
 def dumps(obj: Any) -> bytes:

@@ -11,8 +11,9 @@
 | fiulink.dead-letter             | 1          | delete  | source           |
 
 P is ``Settings.partitions`` (8): the worker's tables are co-partitioned with their sources, so
-every topic a table is keyed by must have exactly P partitions. Faust creates its own
-changelog topics (compacted).
+every topic a table is keyed by must have exactly P partitions. The tables' changelogs
+(``<app id>-tokens-changelog``, ``-links-changelog``: P partitions, compacted) are created here
+too, before any worker starts (``changelog_topics``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import faust
 import pytest
 from faust.types import TP
 
-from streams.app.state import BatchTable
+from streams.app.state import ROCKSDB_OPTIONS, BatchTable, worker_table
 
 STATE = {"kind": "email", "refs": [{"fiu": "FR", "report_id": "FR-1", "sharing": "auto",
          "restrictions": ["no-onward-dissemination"]}], "hot": False, "count": 1, "last_ms": 5}  # fmt: skip
@@ -21,8 +21,7 @@ STATE = {"kind": "email", "refs": [{"fiu": "FR", "report_id": "FR-1", "sharing":
 @pytest.fixture(params=["rocksdb://", "memory://"])
 def table(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     app = faust.App("state-test", store=request.param, datadir=str(tmp_path), autodiscover=False)
-    schema = faust.Schema(key_serializer="json", value_serializer="json")
-    t = app.Table("tokens", default=None, schema=schema, partitions=8)
+    t = worker_table(app, "tokens", 8)
     yield t
     if hasattr(t.data, "_dbs"):
         t.data._dbs.clear()
@@ -83,14 +82,17 @@ def test_sweep_forgets_expired_keys_with_tombstones_and_keeps_the_rest(table: An
         assert table.data.persisted_offset(TP("x", 1)) == 42
 
 
-def test_the_workers_rocksdb_sizing_reaches_the_store(tmp_path: Path) -> None:
-    from streams.app.state import ROCKSDB_OPTIONS
+def test_the_workers_tables_get_the_rocksdb_sizing(tmp_path: Path) -> None:
+    """Through the real factory: a worker that dropped ROCKSDB_OPTIONS would fail this."""
+    from streams.app.factory import build_worker_app
+    from streams.config import Settings
+    from streams.core.correlate import CorrelationRules
+    from streams.core.policy import SharingPolicy
 
-    app = faust.App("sizing-test", store="rocksdb://", datadir=str(tmp_path), autodiscover=False)
-    t = app.Table("tokens", default=None, partitions=8, options=ROCKSDB_OPTIONS)
-    opts = t.data.rocksdb_options
-    assert (opts.block_cache_size, opts.write_buffer_size, opts.max_write_buffer_number) == (
-        16 * 2**20,
-        8 * 2**20,
-        2,
-    )
+    s = Settings.from_env({"FIULINK_TOKEN_KEY": "k", "FIULINK_HOME": str(tmp_path)})
+    app = build_worker_app(s, SharingPolicy.parse('fius = ["FR", "DE"]\n'), CorrelationRules())
+    for name in ("tokens", "links"):
+        opts = app.tables[name].data.rocksdb_options
+        assert (opts.block_cache_size, opts.write_buffer_size, opts.max_write_buffer_number) == (
+            ROCKSDB_OPTIONS["block_cache_size"], 8 * 2**20, 2)  # fmt: skip
+        assert opts.block_cache_size < 2 * 1024**3  # not Faust's 2 GB default
