@@ -105,6 +105,11 @@ class Run:
             total += max(0, end - max(off, 0))
         return total
 
+    def sources(self, fius: list[str]) -> list[str]:
+        """Every topic the worker consumes: feeds, consent answers, sightings, matches."""
+        t = self.s.topics
+        return [*map(t.feed, fius), *map(t.consent, fius), t.sightings, t.matches]
+
     def wait_drained(self, group: str, topics: list[str], timeout: float, on_poll: Any = None) -> float:
         start = time.monotonic()
         last_note = start
@@ -133,7 +138,6 @@ def backfill(
     try:
         r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
         r.cli("publish", *sorted(str(p) for p in feed.glob("feed-??.jsonl")))
-        t = r.s.topics
         fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
         procs = []
         for i in range(workers):
@@ -141,7 +145,7 @@ def backfill(
             procs.append(r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"), env=env))
         wait_for_worker(r.s, *procs, timeout=120)
         t0 = time.monotonic()
-        sources = [t.feed(f) for f in fius] + [t.consent(f) for f in fius] + [t.sightings, t.matches]
+        sources = r.sources(fius)
         rss = RssSampler([p.pid for p in procs])
         t1 = r.wait_drained(r.s.app_id, sources, timeout, on_poll=rss.sample)
         secs = t1 - t0
@@ -201,11 +205,7 @@ def latency(bootstrap: str, home: Path, feed: Path, rate: float) -> dict[str, An
         stats = Publisher(r.s, rate=rate, progress_every=1e9).publish([feed / "feed-all.jsonl"])
         fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
         t = r.s.topics
-        r.wait_drained(
-            r.s.app_id,
-            [t.feed(f) for f in fius] + [t.consent(f) for f in fius] + [t.sightings, t.matches],
-            600,
-        )
+        r.wait_drained(r.s.app_id, r.sources(fius), 600)
         notes = read_all(r.s, [t.notification(f) for f in fius], idle=1.0)
         lat = [
             (ts - n["source_ts"]) / 1000
