@@ -18,27 +18,71 @@ from typing import Any
 
 import faust
 import orjson
+import rocksdict
+from faust.stores.rocksdb import RocksDBOptions
 from faust.types import TP
 
-#: RocksDB sizing per table partition. Faust's defaults (a 2 GB block cache and 3 x 64 MB
-#: memtables per partition database) let a worker's memory grow into gigabytes with its state;
-#: these cap each partition at ~16 MB of memtables + 16 MB of cache. (They bound RocksDB's caches,
-#: not the worker's RSS as a whole: README, Performance.)
+#: RocksDB memory for the whole worker, shared by every partition database of every table.
+#: Faust's defaults (a 2 GB block cache and 3 x 64 MB memtables per partition database, each its
+#: own) let a worker grow into gigabytes, and any per-partition cap still multiplies with the
+#: partition count: 2 tables x 8 partitions x (16 MB memtables + 16 MB cache) is 512 MB that only
+#: fills slowly, which is what the memory soak kept measuring as "growth". One LRU cache holds the
+#: data, index and filter blocks of all of them, and a write-buffer manager charges every memtable
+#: to that same cache, so RocksDB's share of the worker is one number (README, Performance).
+ROCKSDB_MEMORY = 64 * 2**20  # block cache, memtables charged to it included
+ROCKSDB_MEMTABLES = 32 * 2**20  # of which memtables (all partitions) before RocksDB flushes one
 ROCKSDB_OPTIONS = {
     "write_buffer_size": 8 * 2**20,
     "max_write_buffer_number": 2,
-    "block_cache_size": 16 * 2**20,
-    "block_cache_compressed_size": 4 * 2**20,
-}
+}  # per partition, within the above
+
+
+class SharedMemoryOptions(RocksDBOptions):
+    """Faust's RocksDB options with one process-wide cache and write-buffer manager."""
+
+    _shared: tuple[Any, Any] | None = None
+
+    @classmethod
+    def shared(cls) -> tuple[Any, Any]:
+        if cls._shared is None:
+            cache = rocksdict.Cache(ROCKSDB_MEMORY)
+            manager = rocksdict.WriteBufferManager.new_write_buffer_manager_with_cache(
+                ROCKSDB_MEMTABLES, False, cache
+            )
+            cls._shared = (cache, manager)
+        return cls._shared
+
+    def as_options(self) -> Any:
+        cache, manager = self.shared()
+        opts = rocksdict.Options(raw_mode=True)
+        opts.create_if_missing(True)
+        opts.set_max_open_files(self.max_open_files)
+        opts.set_write_buffer_size(self.write_buffer_size)
+        opts.set_target_file_size_base(self.target_file_size_base)
+        opts.set_max_write_buffer_number(self.max_write_buffer_number)
+        opts.set_write_buffer_manager(manager)
+        table = rocksdict.BlockBasedOptions()
+        table.set_bloom_filter(self.bloom_filter_size, block_based=True)
+        table.set_block_cache(cache)
+        table.set_cache_index_and_filter_blocks(True)  # counted in the cache, not beside it
+        table.set_pin_l0_filter_and_index_blocks_in_cache(True)
+        table.set_index_type(rocksdict.BlockBasedIndexType.binary_search())
+        opts.set_block_based_table_factory(table)
+        return opts
+
 
 Send = tuple[str, bytes, bytes | None, int | None]  # topic, key, value (None: tombstone), partition
 
 
 def worker_table(app: faust.App, name: str, partitions: int) -> Any:
     """A table as the worker keeps it: JSON keys and values (the bytes ``BatchTable`` writes) and
-    RocksDB sized by ``ROCKSDB_OPTIONS``. The bench and the tests build theirs with this too."""
+    RocksDB within the worker-wide ``ROCKSDB_MEMORY``. The bench and the tests build theirs with this too."""
     schema = faust.Schema(key_serializer="json", value_serializer="json")
-    return app.Table(name, default=None, schema=schema, partitions=partitions, options=ROCKSDB_OPTIONS)
+    table = app.Table(name, default=None, schema=schema, partitions=partitions, options=dict(ROCKSDB_OPTIONS))
+    store = table.data
+    if isinstance(getattr(store, "rocksdb_options", None), RocksDBOptions) and store.use_rocksdict:
+        store.rocksdb_options = SharedMemoryOptions(**ROCKSDB_OPTIONS, use_rocksdict=True)
+    return table
 
 
 def dumps(obj: Any) -> bytes:

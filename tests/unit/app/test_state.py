@@ -12,7 +12,7 @@ import faust
 import pytest
 from faust.types import TP
 
-from streams.app.state import ROCKSDB_OPTIONS, BatchTable, worker_table
+from streams.app.state import ROCKSDB_MEMORY, ROCKSDB_OPTIONS, BatchTable, SharedMemoryOptions, worker_table
 
 STATE = {"kind": "email", "refs": [{"fiu": "FR", "report_id": "FR-1", "sharing": "auto",
          "restrictions": ["no-onward-dissemination"]}], "hot": False, "count": 1, "last_ms": 5}  # fmt: skip
@@ -82,8 +82,10 @@ def test_sweep_forgets_expired_keys_with_tombstones_and_keeps_the_rest(table: An
         assert table.data.persisted_offset(TP("x", 1)) == 42
 
 
-def test_the_workers_tables_get_the_rocksdb_sizing(tmp_path: Path) -> None:
-    """Through the real factory: a worker that dropped ROCKSDB_OPTIONS would fail this."""
+def test_the_workers_tables_share_one_rocksdb_memory_budget(tmp_path: Path) -> None:
+    """Through the real factory: every partition database of both tables charges its blocks and
+    memtables to one worker-wide cache (a worker that dropped the shared options would give each
+    database Faust's own 2 GB cache and fail this)."""
     from streams.app.factory import build_worker_app
     from streams.config import Settings
     from streams.core.correlate import CorrelationRules
@@ -91,8 +93,17 @@ def test_the_workers_tables_get_the_rocksdb_sizing(tmp_path: Path) -> None:
 
     s = Settings.from_env({"FIULINK_TOKEN_KEY": "k", "FIULINK_HOME": str(tmp_path)})
     app = build_worker_app(s, SharingPolicy.parse('fius = ["FR", "DE"]\n'), CorrelationRules())
+    cache, manager = SharedMemoryOptions.shared()
+    before = manager.get_usage()
     for name in ("tokens", "links"):
-        opts = app.tables[name].data.rocksdb_options
-        assert (opts.block_cache_size, opts.write_buffer_size, opts.max_write_buffer_number) == (
-            ROCKSDB_OPTIONS["block_cache_size"], 8 * 2**20, 2)  # fmt: skip
-        assert opts.block_cache_size < 2 * 1024**3  # not Faust's 2 GB default
+        store = app.tables[name].data
+        assert isinstance(store.rocksdb_options, SharedMemoryOptions)
+        assert (store.rocksdb_options.write_buffer_size, store.rocksdb_options.max_write_buffer_number) == (
+            ROCKSDB_OPTIONS["write_buffer_size"], ROCKSDB_OPTIONS["max_write_buffer_number"])  # fmt: skip
+        for partition in (0, 5):
+            store._db_for_partition(partition)[b'"k"'] = b"x" * 100_000
+    assert manager.get_usage() > before  # the memtables of the databases just written are counted
+    assert cache.get_usage() >= manager.get_usage()  # ... and charged to the one cache
+    assert cache.get_usage() <= ROCKSDB_MEMORY * 1.1
+    for name in ("tokens", "links"):
+        app.tables[name].data._dbs.clear()
