@@ -35,6 +35,16 @@ def _non_negative(name: str, text: str) -> float:
     return value
 
 
+def _count(name: str, text: str, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigError(f"{name}={text!r} is not a whole number of {what} >= 0", hint=f"e.g. {name}=1")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     bootstrap: str = "127.0.0.1:9092"
@@ -51,6 +61,7 @@ class Settings:
     app_id: str = "fiulink-hub"
     store: str = "rocksdb://"
     topic_prefix: str = "fiulink."
+    ingest_processes: int = 0  # ingest child processes (streams/app/ingest.py); 0: in the worker
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -86,6 +97,11 @@ class Settings:
             app_id=e.get("FIULINK_APP_ID", cls.app_id),
             store=e.get("FIULINK_STORE", cls.store),
             topic_prefix=e.get("FIULINK_TOPIC_PREFIX", cls.topic_prefix),
+            ingest_processes=_count(
+                "FIULINK_INGEST_PROCESSES",
+                e.get("FIULINK_INGEST_PROCESSES", "0"),
+                "processes",
+            ),
             extra=extra,
         )
         return s.with_overrides(**overrides)

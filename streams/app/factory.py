@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import sys
@@ -22,6 +23,7 @@ from typing import Any
 import faust
 from faust.exceptions import FaustError
 
+from streams.app.ingest import IngestPool, ingest_records
 from streams.app.offsets import harden_offsets
 from streams.app.state import BatchTable, Send, worker_table
 from streams.app.steps import Out, Steps
@@ -104,21 +106,16 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         m = event.message
         return m.topic, m.partition, m.offset
 
-    def ingest_batch(events: list[Any]) -> list[Send]:
-        """Reports -> dead letters, and the batch's sightings as one message per partition."""
-        out: Out = []
-        sighted = []
-        for event in events:
-            ts_ms = int((event.message.timestamp or 0) * 1000)
-            res, dead = guarded("ingest", event, lambda e, ts=ts_ms: steps.read(*where(e), ts, e.value))
-            out += dead
-            if res is not None:
-                report, dead = res
-                out += dead
-                if report is not None:
-                    sighted.append(report)
-        batches = [(t, k, v, steps.partition_of(k)) for t, k, v in steps.sighting_batches(sighted)]
-        return [(t, k, v, None) for t, k, v in out] + batches
+    pool = None
+    if settings.ingest_processes:
+        pool = IngestPool(settings.ingest_processes, settings.require_key(), settings.token_key_id, policy,
+                          rules, names, settings.partitions)  # fmt: skip
+
+    def ingest_batch(events: list[Any]) -> Any:
+        """Reports -> dead letters, and the batch's sightings as one message per partition: in
+        the ingest child processes if there are any (``streams.app.ingest``), else here."""
+        records = [(*where(e), int((e.message.timestamp or 0) * 1000), e.value) for e in events]
+        return pool.run(records) if pool is not None else ingest_records(steps, records)
 
     token_state, link_state = BatchTable(tokens), BatchTable(links)
 
@@ -187,6 +184,8 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
                 async with lock or contextlib.nullcontext():
                     try:
                         out = handle(events)  # records that fail are dead letters already
+                        if inspect.isawaitable(out):  # ingest in a child process
+                            out = await out
                     except Exception:  # our bug, not a record's: crash-only, commit nothing
                         traceback.print_exc()
                         log.critical("%s: batch failed; exiting so a supervisor restarts the worker", stage)
@@ -230,6 +229,16 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
             lg = logging.getLogger(name)
             if lg.getEffectiveLevel() < logging.WARNING and settings.extra.get("loglevel") is None:
                 lg.setLevel(logging.WARNING)
+
+    if pool is not None:
+
+        @app.task
+        async def close_ingest_pool() -> None:
+            """The children go with the worker (they also exit on their own if it is killed)."""
+            try:
+                await asyncio.Event().wait()
+            finally:
+                pool.close()
 
     app.agent(feeds, name="ingest")(batched(ingest_batch, "ingest"))
     app.agent(sightings, name="correlate")(batched(correlate_batch, "correlate", token_lock))
