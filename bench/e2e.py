@@ -130,11 +130,18 @@ class Run:
 
 
 def backfill(
-    bootstrap: str, home: Path, feed: Path, n_reports: int, timeout: float = 900, workers: int = 1
+    bootstrap: str,
+    home: Path,
+    feed: Path,
+    n_reports: int,
+    timeout: float = 900,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """``workers`` processes in one consumer group, each with its own FIULINK_HOME (its own
     RocksDB), as separate machines would be; the clock starts once the group is stable."""
     r = Run(bootstrap, home, feed, "bf")
+    r.env.update(extra_env or {})
     try:
         r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
         r.cli("publish", *sorted(str(p) for p in feed.glob("feed-??.jsonl")))
