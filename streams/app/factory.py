@@ -21,6 +21,7 @@ import traceback
 from typing import Any
 
 import faust
+from aiokafka.partitioner import DefaultPartitioner
 from faust.exceptions import FaustError
 
 from streams.app.ingest import IngestPool, ingest_records
@@ -131,7 +132,8 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
 
     def notify_one(event: Any) -> Out:
         key = (event.key or b"").decode("utf-8", "replace")
-        state, emitted = steps.notify(link_state.get(key), event.value, event.message.topic)
+        ts_ms = int((event.message.timestamp or 0) * 1000)
+        state, emitted = steps.notify(link_state.get(key), event.value, event.message.topic, ts_ms)
         if state is not None:
             link_state[key] = state
         return emitted
@@ -162,6 +164,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
 
     persisted = {t.table.changelog_topic.get_topic_name(): _persist(t) for t in (token_state, link_state)}
     token_lock = asyncio.Lock()  # the correlate agent and the retention sweep take turns on `tokens`
+    link_lock = asyncio.Lock()  # ... and the notify agent and the sweep on `links`
 
     async def send_all(out: list[Send]) -> None:
         producer = app.producer
@@ -198,28 +201,38 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     if rules.retention_ms > 0:
         sweep_every = max(1.0, min(3600.0, rules.retention_ms / 10_000))
 
+        def links_partition(match_id: str) -> int:  # the in-memory store's fallback: Kafka's own
+            return partitioner(match_id.encode(), all_partitions, all_partitions)  # keyed partition
+
+        partitioner, all_partitions = DefaultPartitioner(), list(range(settings.partitions))
+        swept = (
+            ("tokens", token_state, token_lock, lambda token: route(token, settings.partitions)),
+            ("sharing decisions", link_state, link_lock, links_partition),
+        )
+
         @app.timer(interval=sweep_every)
-        async def forget_expired_tokens() -> None:
-            """Retention for tokens nobody sights again: delete state last seen longer ago than
-            the retention period (the correlate step also drops it when the token comes back)."""
+        async def forget_expired_state() -> None:
+            """Retention for state nobody touches again: tokens last sighted, and matches' sharing
+            state (held hits, consent answers) last touched, longer ago than the retention
+            period (the correlate step also drops a token when it comes back)."""
             if app.rebalancing:
                 return
             now_ms = int(time.time() * 1000)
-            sweep = token_state.sweep(
-                lambda st: expired(st, now_ms, rules), lambda token: route(token, settings.partitions)
-            )
-            forgotten = 0
-            while True:
-                async with token_lock:  # a chunk and its tombstones, never between a batch and its sends
-                    progress = next(sweep, None)
-                    await send_all(token_state.changelog())
-                if progress is None:
-                    break
-                forgotten = progress
-                await asyncio.sleep(0)  # heartbeats and agents between chunks
-            if forgotten:  # at any log level: the operator's record that FIU data was deleted
-                print(f"retention: forgot {forgotten} tokens not seen for {settings.retention_days:g} days",
-                      file=sys.stderr, flush=True)  # fmt: skip
+            for what, state, lock, fallback in swept:
+                # a link without last_ms predates it: kept (its age is unknown)
+                sweep = state.sweep(lambda st: "last_ms" in st and expired(st, now_ms, rules), fallback)
+                forgotten = 0
+                while True:
+                    async with lock:  # a chunk and its tombstones, never between a batch and its sends
+                        progress = next(sweep, None)
+                        await send_all(state.changelog())
+                    if progress is None:
+                        break
+                    forgotten = progress
+                    await asyncio.sleep(0)  # heartbeats and agents between chunks
+                if forgotten:  # at any log level: the operator's record that FIU data was deleted
+                    print(f"retention: forgot {forgotten} {what} not touched for {settings.retention_days:g} days",
+                          file=sys.stderr, flush=True)  # fmt: skip
 
     @app.task
     async def quiet_hot_path_logs() -> None:
@@ -242,5 +255,5 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
 
     app.agent(feeds, name="ingest")(batched(ingest_batch, "ingest"))
     app.agent(sightings, name="correlate")(batched(correlate_batch, "correlate", token_lock))
-    app.agent(links_in, name="notify")(batched(notify_batch, "notify"))
+    app.agent(links_in, name="notify")(batched(notify_batch, "notify", link_lock))
     return app

@@ -175,10 +175,12 @@ class Steps:
 
     # -- notify: match or consent answer x state -> notifications + audit ----------------------
     def notify(
-        self, state: dict[str, Any] | None, value: bytes, topic: str | None = None
+        self, state: dict[str, Any] | None, value: bytes, topic: str | None = None, ts_ms: int = 0
     ) -> tuple[dict[str, Any] | None, Out]:
         """A Match, or a ConsentAnswer read from ``topic`` (an FIU's own consent topic: the
-        answer must be that FIU's, as a feed's reports must be its FIU's)."""
+        answer must be that FIU's, as a feed's reports must be its FIU's). ``ts_ms``, the
+        record's log timestamp, is kept as the state's ``last_ms``: retention forgets a match's
+        sharing state (its held hits, its answers) once nothing touched it for the period."""
         name, rec = self.codec.decode(value)
         if name == "Match":
             new_state, outcome = decide(state, rec, self.policy, utcnow())
@@ -190,6 +192,8 @@ class Steps:
             new_state, outcome = answer_consent(state, rec, self.policy, utcnow())
         else:
             raise DecodeError(f"expected a Match or ConsentAnswer record, got {name}")
+        if new_state is not None and ts_ms:
+            new_state["last_ms"] = max(int(new_state.get("last_ms", 0)), ts_ms)
         return new_state, self._outcome(outcome)
 
     def _outcome(self, outcome: Outcome) -> Out:

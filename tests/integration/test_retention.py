@@ -1,7 +1,8 @@
 """Retention on the real broker: a token nobody sights again is still forgotten once it is older
 than FIULINK_RETENTION_DAYS (the worker's sweep deletes it and writes a changelog tombstone, so a
 worker recovering the table forgets it too), and a report arriving after that no longer links to
-it; reports within the period still do."""
+it; reports within the period still do. A match's sharing state (held hits, consent answers) is
+forgotten the same way once nothing touched it for the period."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from streams.testing import Hub, report, write_jsonl
 RETENTION_S = 8.0
 
 
-def _changelog(hub: Hub) -> dict[bytes, list[bytes | None]]:
-    """Every value per key on the tokens table's changelog, in order (None = tombstone)."""
+def _changelog(hub: Hub, table: str = "tokens") -> dict[bytes, list[bytes | None]]:
+    """Every value per key on a table's changelog, in order (None = tombstone)."""
     from kafka import TopicPartition
 
-    topic = f"{hub.settings.app_id}-tokens-changelog"
+    topic = f"{hub.settings.app_id}-{table}-changelog"
     c = consumer(hub.settings)
     try:
         tps = [TopicPartition(topic, p) for p in c.partitions_for_topic(topic) or ()]
@@ -77,5 +78,16 @@ def test_untouched_tokens_are_forgotten_after_the_retention_period(
         hits = _hits(notes)
         assert {("FR", "FR-NEW-1", "DE-NEW-1"), ("DE", "DE-NEW-1", "FR-NEW-1")} <= hits, hub.worker_logs()
         assert not {h for h in hits if "FR-OLD-1" in h or "DE-LATE-1" in h}, hits
+        # the match's sharing state (links table) is forgotten in turn once untouched for the period
+        match_ids = {n["match_id"].encode() for n in notes if "FR-NEW-1" in n["recipient_report_id"]}
+        deadline = time.monotonic() + 60
+        while True:
+            links = {k: vs for k, vs in _changelog(hub, "links").items() if k.strip(b'"') in match_ids}
+            if links and all(vs[-1] is None for vs in links.values()):
+                break
+            assert time.monotonic() < deadline, f"no links tombstone after 60 s: {links}\n{hub.worker_logs()}"
+            time.sleep(1)
+        assert all(any(v is not None for v in vs) for vs in links.values())  # written, then forgotten
+        assert "retention: forgot 1 sharing decisions" in hub.worker_logs()
     finally:
         hub.stop_workers()

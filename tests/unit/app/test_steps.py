@@ -366,6 +366,11 @@ def test_consent_answer_through_notify(codec: Codec, tokenizer: Tokenizer) -> No
     assert (hit["type"], hit["recipient_report_id"], hit["counterpart_report_id"]) == ("hit", "FR-1", "NL-1")
     assert {a["decision"] for a in decoded(codec, only(out, TOPICS.audit), "AuditDecision")} == {"released"}
     assert only(out, TOPICS.notification("NL")) == []
+    # the record's log time is the state's last touch (retention sweeps by it); never moved back
+    state, _ = steps.notify(links[match_id], grant, ts_ms=5_000)
+    assert state is not None and state["last_ms"] == 5_000
+    state, _ = steps.notify(state, grant, ts_ms=4_000)
+    assert state is not None and state["last_ms"] == 5_000
 
 
 # -- correlate: batches --------------------------------------------------------------------------------
