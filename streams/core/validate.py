@@ -23,12 +23,21 @@ _SUBJECT_LISTS = ("names", "nationalities", "emails", "phones")
 _TX_FIELDS = ("tx_hash", "from_address", "to_address", "asset", "amount", "timestamp")
 
 
-def _is_time(value: str) -> bool:
+COUNTRY_RE = re.compile(r"[A-Za-z]{2}")
+
+
+def _time_problem(value: str) -> str | None:
+    """Why ``value`` is not a usable timestamp (None if it is): reports cross time zones, so a
+    time without a UTC offset is ambiguous and refused rather than guessed."""
     try:
-        datetime.fromisoformat(value)
+        t = datetime.fromisoformat(value)
     except ValueError:
-        return False
-    return True
+        return f"not an ISO-8601 timestamp: {value[:40]!r}"
+    if t.tzinfo is None:
+        return (
+            f"no UTC offset in {value[:40]!r}: write it as 2026-11-20T14:03:00Z or 2026-11-20T15:03:00+01:00"
+        )
+    return None
 
 
 class _Checker:
@@ -109,8 +118,9 @@ def validate_report(obj: Any) -> tuple[dict[str, Any] | None, Problems]:
     if fiu is not None and not FIU_RE.fullmatch(fiu):
         c.fail("fiu", f"must be an ISO 3166-1 alpha-2 code like 'FR', not {fiu!r}")
     submitted = c.text(obj, "submitted_at", "submitted_at", required=True)
-    if submitted is not None and not _is_time(submitted):
-        c.fail("submitted_at", f"not an ISO-8601 timestamp: {submitted[:40]!r}")
+    why = _time_problem(submitted) if submitted is not None else None
+    if why:
+        c.fail("submitted_at", why)
     entity = obj.get("reporting_entity")
     entity_rec = None
     if entity is not None:
@@ -169,6 +179,12 @@ def _subject(c: _Checker, path: str, s: dict[str, Any]) -> dict[str, Any]:
     }
     for key in _SUBJECT_LISTS:
         rec[key] = c.strings(s, key, f"{path}.{key}")
+    for i, code in enumerate(rec["nationalities"]):
+        if not COUNTRY_RE.fullmatch(code):
+            c.fail(
+                f"{path}.nationalities[{i}]",
+                f"must be an ISO 3166-1 alpha-2 code like 'RU', not {code[:20]!r}",
+            )
     rec["documents"] = [
         {
             "type": c.text(d, "type", f"{p}.type", required=True) or "",
@@ -177,6 +193,10 @@ def _subject(c: _Checker, path: str, s: dict[str, Any]) -> dict[str, Any]:
         }
         for p, d in c.objects(s, "documents", f"{path}.documents")
     ]
+    for i, doc in enumerate(rec["documents"]):
+        if doc["country"] is not None and not COUNTRY_RE.fullmatch(doc["country"]):
+            why = f"must be the issuing country's ISO 3166-1 alpha-2 code like 'RU', not {doc['country'][:20]!r}"
+            c.fail(f"{path}.documents[{i}].country", why)
     rec["accounts"] = [
         {
             "type": c.text(a, "type", f"{p}.type") or "account",
@@ -198,6 +218,9 @@ def _transaction(c: _Checker, path: str, t: dict[str, Any]) -> dict[str, Any]:
     rec: dict[str, Any] = {"chain": c.text(t, "chain", f"{path}.chain", required=True) or ""}
     for key in _TX_FIELDS:
         rec[key] = c.text(t, key, f"{path}.{key}")
+    why = _time_problem(rec["timestamp"]) if rec["timestamp"] is not None else None
+    if why:
+        c.fail(f"{path}.timestamp", why)
     if (
         rec["amount"] is None
         and isinstance(t.get("amount"), int | float)

@@ -140,6 +140,19 @@ def test_partial_nested_objects_get_their_defaults() -> None:
         pytest.param({**MINIMAL, "handling": {"sharing": "none"}}, id="sharing-none"),
         pytest.param({**MINIMAL, "transactions": [{"chain": "eth", "amount": 0.5}]}, id="float-amount"),
         pytest.param({**MINIMAL, "lei": "ignored-unknown-key", "extra": {"x": 1}}, id="unknown-keys-ignored"),
+        pytest.param({**MINIMAL, "submitted_at": "2026-11-20T15:03:00.250+01:00"}, id="offset-time"),
+        pytest.param(
+            {
+                **MINIMAL,
+                "subjects": [
+                    {
+                        "nationalities": ["ru"],
+                        "documents": [{"type": "passport", "number": "7", "country": "ru"}],
+                    }
+                ],
+            },  # fmt: skip
+            id="lower-case-country-codes",
+        ),
     ],
 )
 def test_valid_variants(report: dict[str, Any]) -> None:
@@ -186,6 +199,27 @@ BAD: list[tuple[str, Any, str, str]] = [
         "not an ISO-8601 timestamp",
     ),
     ("epoch-number", _with(submitted_at=1763647380), "submitted_at", "must be a string, not int"),
+    ("naive-time", _with(submitted_at="2026-11-20T14:03:00"), "submitted_at", "no UTC offset"),
+    ("date-only", _with(submitted_at="2026-11-20"), "submitted_at", "no UTC offset"),
+    (
+        "tx-naive-time",
+        _with(transactions=[{"chain": "btc", "timestamp": "2026-11-19T08:00:00"}]),
+        "transactions[0].timestamp",
+        "no UTC offset",
+    ),
+    (
+        "tx-words-for-time",
+        _with(transactions=[{"chain": "btc", "timestamp": "last tuesday"}]),
+        "transactions[0].timestamp",
+        "not an ISO-8601 timestamp",
+    ),
+    ("nationality-name", _subject(nationalities=["Russia"]), "subjects[0].nationalities[0]", "alpha-2"),
+    (
+        "document-country-name",
+        _subject(documents=[{"type": "passport", "number": "75", "country": "Russia"}]),
+        "subjects[0].documents[0].country",
+        "alpha-2",
+    ),
     ("nothing-to-match", _with(subjects=[]), "subjects", "at least one subject or transaction"),
     ("no-subjects-key", _with(subjects=_DROP), "subjects", "at least one subject or transaction"),
     ("subjects-not-list", _with(subjects="Ivan"), "subjects", "must be a list, not str"),
