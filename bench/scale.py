@@ -88,11 +88,21 @@ def state_growth(targets: tuple[int, ...] = (1_000_000, 5_000_000), partitions: 
     return out
 
 
+def slope(samples: list[tuple[float, float]], after_s: float) -> float:
+    """Least-squares MB per minute of the (seconds, MB) samples from ``after_s`` on."""
+    late = [(t / 60, mb) for t, mb in samples if t >= after_s] or [(t / 60, mb) for t, mb in samples]
+    mt = sum(t for t, _ in late) / len(late)
+    mm = sum(mb for _, mb in late) / len(late)
+    var = sum((t - mt) ** 2 for t, _ in late) or 1.0
+    return sum((t - mt) * (mb - mm) for t, mb in late) / var
+
+
 def soak(
     bootstrap: str, home: Path, work: Path, minutes: float, rate: float, retention_days: float = 0
 ) -> dict[str, Any]:
     """A worker fed ``rate`` reports/s for ``minutes``; RSS every 10 s. ``rss_growth_mb_per_min``
-    is the least-squares slope after the first two minutes (start-up and caches warming). With
+    is the least-squares slope after the first two minutes (start-up), ``..._last_half_...`` the
+    slope over the second half (once RocksDB's shared cache has filled to its budget). With
     ``retention_days`` the state stops growing once the sweep keeps pace: a leak check."""
     from streams.publish import Publisher
 
@@ -123,14 +133,11 @@ def soak(
                 print(f"    {last / 60:.0f} min: worker RSS {rss.samples[-1][1]:.0f} MB", file=sys.stderr)
         if w.poll() is not None:
             raise RuntimeError(f"the worker died during the soak (exit {w.returncode})")
-        late = [(t / 60, mb) for t, mb in rss.samples if t >= 120] or [(t / 60, mb) for t, mb in rss.samples]
-        mt = sum(t for t, _ in late) / len(late)
-        mm = sum(mb for _, mb in late) / len(late)
-        var = sum((t - mt) ** 2 for t, _ in late) or 1.0
-        slope = sum((t - mt) * (mb - mm) for t, mb in late) / var
         return {"soak_minutes": minutes, "soak_rate": rate, "soak_reports": n,
                 "soak_rss_first_mb": rss.samples[0][1], "soak_rss_last_mb": rss.samples[-1][1],
-                "soak_rss_peak_mb": rss.peak_mb, "soak_rss_growth_mb_per_min": slope}  # fmt: skip
+                "soak_rss_peak_mb": rss.peak_mb,
+                "soak_rss_growth_mb_per_min": slope(rss.samples, after_s=120),
+                "soak_rss_growth_last_half_mb_per_min": slope(rss.samples, after_s=minutes * 30)}  # fmt: skip
     finally:
         r.stop()
 
