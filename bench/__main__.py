@@ -37,7 +37,7 @@ def last_json(cmd: list[str]) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--reports", type=int, default=10_000, help="reports in the backfill and baseline runs")
+    ap.add_argument("--reports", type=int, default=30_000, help="reports in the backfill and baseline runs")
     ap.add_argument("--full", action="store_true",
                     help="also the long runs: state at 1M/5M tokens, memory soak, 1,000,000-report backfill")  # fmt: skip
     ap.add_argument("--soak-minutes", type=float, default=10.0, help="length of the memory soak (--full)")

@@ -136,9 +136,16 @@ def stop_processes(
             p.wait()
 
 
-def wait_for_worker(s: Settings, *workers: subprocess.Popen[bytes], timeout: float = 90) -> None:
+def wait_for_worker(
+    s: Settings,
+    *workers: subprocess.Popen[bytes],
+    timeout: float = 90,
+    poll: float = 0.5,
+    settle: float = 2.0,
+) -> None:
     """Until the workers' consumer group is stable with one member per worker and partitions
-    assigned (so the figures measure the pipeline, not the workers' start)."""
+    assigned, then ``settle`` seconds more for recovery. A benchmark that starts its clock here
+    passes ``settle=0`` and a short ``poll``: the workers are already processing by then."""
     from streams.kafka.topics import admin_client
 
     admin = admin_client(s)
@@ -155,9 +162,9 @@ def wait_for_worker(s: Settings, *workers: subprocess.Popen[bytes], timeout: flo
             if g.get("group_state", g.get("state")) == "Stable" and len(g.get("members") or ()) == len(
                 workers
             ):
-                time.sleep(2.0)  # the assignment is in; give recovery a moment
+                time.sleep(settle)  # the assignment is in; give recovery a moment
                 return
-            time.sleep(0.5)
+            time.sleep(poll)
     finally:
         admin.close()
     raise FiulinkError(f"the worker did not join its consumer group within {timeout:.0f}s")
