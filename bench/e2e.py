@@ -39,6 +39,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_s(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, seconds (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class RssSampler:
     """RSS of some processes over time: (seconds since start, total MB)."""
 
@@ -194,11 +203,13 @@ def backfill(
             env = {**r.env, "FIULINK_HOME": str(r.s.home / f"w{i}")}
             procs.append(r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"), env=env))
         t0 = r.start_workers(procs)
+        cpu0 = sum(cpu_s(p.pid) for p in procs)
         rss = RssSampler([p.pid for p in procs])
         r.wait_drained(r.s.app_id, r.sources(fius), timeout, on_poll=rss.sample)
+        cpu = sum(cpu_s(p.pid) for p in procs) - cpu0  # up to the drain: a little idle time past the end
         secs = r.last_write(r.outputs()) - t0
         return {"reports": n_reports, "workers": workers, "seconds": secs, "reports_per_s": n_reports / secs,
-                "peak_rss_mb": rss.peak_mb}  # fmt: skip
+                "worker_cpu_ms_per_report": 1000 * cpu / n_reports, "peak_rss_mb": rss.peak_mb}  # fmt: skip
     finally:
         r.stop()
 

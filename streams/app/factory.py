@@ -26,6 +26,7 @@ from faust.exceptions import FaustError
 
 from streams.app.ingest import IngestPool, ingest_records
 from streams.app.offsets import harden_offsets
+from streams.app.send import BatchSender
 from streams.app.state import BatchTable, Send, worker_table
 from streams.app.steps import Out, Steps
 from streams.codec import codec
@@ -38,15 +39,6 @@ from streams.core.tokens import Tokenizer
 log = logging.getLogger("fiulink.worker")
 BATCH = 500
 WITHIN = 0.02
-
-
-def _persist(state: BatchTable) -> Any:
-    def done(fut: Any) -> None:
-        if not fut.cancelled() and fut.exception() is None:
-            meta = fut.result()
-            state.persisted(meta.partition, meta.offset)
-
-    return done
 
 
 def build_worker_app(settings: Settings, policy: SharingPolicy, rules: CorrelationRules) -> faust.App:
@@ -162,19 +154,14 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
             reason = f"{type(exc).__name__}: {exc}"
             return None, [steps.dead_letter(topic, partition, offset, event.value, reason, stage=stage)]
 
-    persisted = {t.table.changelog_topic.get_topic_name(): _persist(t) for t in (token_state, link_state)}
+    sender = BatchSender(  # a changelog's persisted offset is recorded once Kafka has the records
+        lambda: app.producer._ensure_producer(),
+        {t.table.changelog_topic.get_topic_name(): t.persisted for t in (token_state, link_state)},
+    )
     token_lock = asyncio.Lock()  # the correlate agent and the retention sweep take turns on `tokens`
     link_lock = asyncio.Lock()  # ... and the notify agent and the sweep on `links`
 
-    async def send_all(out: list[Send]) -> None:
-        producer = app.producer
-        last: dict[tuple[str, int | None], Any] = {}
-        for topic, key, value, partition in out:
-            sent = await producer.send(topic, key, value, partition, None, None)
-            if topic in persisted:
-                last[topic, partition] = sent
-        for (topic, _), sent in last.items():  # a partition's sends are ordered: the last is the max
-            sent.add_done_callback(persisted[topic])
+    send_all = sender.send
 
     def batched(handle: Any, stage: str, lock: asyncio.Lock | None = None) -> Any:
         """Micro-batches: Faust's per-event agent and send machinery costs more than our whole

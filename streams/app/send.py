@@ -1,0 +1,97 @@
+"""A worker batch's output, handed to Kafka one record batch per topic-partition.
+
+aiokafka's ``send`` costs a coroutine, a metadata check, a partitioner call and a future per
+message; with ~4 output records per report (sightings, changelog records, matches,
+notifications, audit) that was a seventh of the worker's time. ``BatchSender`` groups a batch's
+output by topic-partition and appends each group to an aiokafka ``BatchBuilder`` (the record
+batch Kafka stores, built in C), then queues it with ``send_batch``: one future per
+partition per worker batch. Order is kept within a partition (aiokafka queues a partition's
+batches in order), and keyed records without a partition go where ``send`` would put them (the
+producer's own partitioner, murmur2 as in every Kafka client: ``fiulink consent`` relies on a
+match's answer landing on its match's partition).
+
+At-least-once is unchanged: ``send_batch`` returns once the batch is in the producer's queue,
+and Faust flushes that queue before it commits the source offsets. A batch Kafka finally
+refuses is the framework failing, not a record: the worker exits (crash-only) before a commit
+could pass over it, and the restarted worker reads the batch again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from streams.app.state import Send
+
+log = logging.getLogger("fiulink.worker")
+
+#: topic -> called with (partition, offset of the batch's last record) once Kafka has it
+OnWritten = dict[str, Callable[[int, int], None]]
+
+
+def crash(topic: str, partition: int, exc: BaseException) -> None:
+    """Kafka refused a batch for good: exit before any commit can pass over it (crash-only)."""
+    log.critical(
+        "Kafka refused a batch for %s/%s: %r; exiting so the batch is read again", topic, partition, exc
+    )
+    os._exit(70)
+
+
+class BatchSender:
+    """``await sender.send(out)``: the records of ``out`` (topic, key, value, partition or None),
+    one ``BatchBuilder`` per topic-partition. ``producer`` returns the running aiokafka
+    producer (Faust starts it with the worker)."""
+
+    def __init__(
+        self,
+        producer: Callable[[], Any],
+        on_written: OnWritten | None = None,
+        on_failure: Callable[[str, int, BaseException], None] = crash,
+    ) -> None:
+        self.producer = producer
+        self.on_written = on_written or {}
+        self.on_failure = on_failure
+        self._known: set[str] = set()  # topics whose metadata the producer has
+
+    async def send(self, out: list[Send]) -> None:
+        if not out:
+            return
+        aio = self.producer()
+        groups: dict[tuple[str, int], list[tuple[bytes, bytes | None]]] = {}
+        for topic, key, value, partition in out:
+            if topic not in self._known:
+                await aio.client._wait_on_metadata(topic)
+                self._known.add(topic)
+            if partition is None:  # the producer's partitioner, as send() would
+                partition = aio._partition(topic, None, None, None, key, value)
+            groups.setdefault((topic, partition), []).append((key, value))
+        for (topic, partition), records in groups.items():
+            batch, n = aio.create_batch(), 0
+            for key, value in records:
+                if batch.append(timestamp=None, key=key, value=value) is None:  # full: send, start another
+                    await self._queue(aio, batch, topic, partition, n)
+                    batch, n = aio.create_batch(), 0
+                    batch.append(timestamp=None, key=key, value=value)
+                n += 1
+            await self._queue(aio, batch, topic, partition, n)
+
+    async def _queue(self, aio: Any, batch: Any, topic: str, partition: int, n: int) -> None:
+        batch.close()  # complete: the sender may take it at once instead of lingering
+        fut = await aio.send_batch(batch, topic, partition=partition)
+        fut.add_done_callback(self._written(topic, partition, n - 1))
+
+    def _written(self, topic: str, partition: int, last: int) -> Callable[[Any], None]:
+        on_written = self.on_written.get(topic)
+
+        def done(fut: Any) -> None:
+            if fut.cancelled():  # the producer is stopping: nothing is committed after this
+                return
+            exc = fut.exception()
+            if exc is not None:
+                self.on_failure(topic, partition, exc)
+            elif on_written is not None:
+                on_written(partition, fut.result().offset + last)
+
+        return done
