@@ -76,6 +76,7 @@ def main() -> None:
         res.update({"e2e_reports_per_s": bf["reports_per_s"], "baseline_reports_per_s": base["reports_per_s"],
                     "ratio_to_baseline": bf["reports_per_s"] / base["reports_per_s"],
                     "backfill_reports": args.reports, "backfill_reports_per_s": bf["reports_per_s"],
+                    "worker_cpu_ms_per_report": bf["worker_cpu_ms_per_report"], "worker_peak_rss_mb": bf["peak_rss_mb"],
                     "latency_offered_rate": rate, "p50_latency_s": lat["p50_latency_s"],
                     "p95_latency_s": lat["p95_latency_s"], "p99_latency_s": lat["p99_latency_s"]})  # fmt: skip
         say("  the same backfill with ingest in a child process (FIULINK_INGEST_PROCESSES=1)")
