@@ -136,16 +136,9 @@ def stop_processes(
             p.wait()
 
 
-def wait_for_worker(
-    s: Settings,
-    *workers: subprocess.Popen[bytes],
-    timeout: float = 90,
-    poll: float = 0.5,
-    settle: float = 2.0,
-) -> None:
+def wait_for_worker(s: Settings, *workers: subprocess.Popen[bytes], timeout: float = 90) -> None:
     """Until the workers' consumer group is stable with one member per worker and partitions
-    assigned, then ``settle`` seconds more for recovery. A benchmark that starts its clock here
-    passes ``settle=0`` and a short ``poll``: the workers are already processing by then."""
+    assigned (so the figures measure the pipeline, not the workers' start)."""
     from streams.kafka.topics import admin_client
 
     admin = admin_client(s)
@@ -162,9 +155,9 @@ def wait_for_worker(
             if g.get("group_state", g.get("state")) == "Stable" and len(g.get("members") or ()) == len(
                 workers
             ):
-                time.sleep(settle)  # the assignment is in; give recovery a moment
+                time.sleep(2.0)  # the assignment is in; give recovery a moment
                 return
-            time.sleep(poll)
+            time.sleep(0.5)
     finally:
         admin.close()
     raise FiulinkError(f"the worker did not join its consumer group within {timeout:.0f}s")

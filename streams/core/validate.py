@@ -62,7 +62,7 @@ class _Checker:
         if len(value) > MAX_TEXT:
             self.fail(path, f"longer than {MAX_TEXT} characters")
             return None
-        if SURROGATE_RE.search(value):
+        if not value.isascii() and SURROGATE_RE.search(value):  # isascii: O(1), the common case
             self.fail(path, "not valid Unicode text (a lone surrogate such as \\ud800)")
             return None
         return value
@@ -83,7 +83,7 @@ class _Checker:
                 self.fail(f"{path}[{i}]", f"must be a string, not {type(item).__name__}")
             elif len(item) > MAX_TEXT:
                 self.fail(f"{path}[{i}]", f"longer than {MAX_TEXT} characters")
-            elif SURROGATE_RE.search(item):
+            elif not item.isascii() and SURROGATE_RE.search(item):
                 self.fail(f"{path}[{i}]", "not valid Unicode text (a lone surrogate such as \\ud800)")
             else:
                 out.append(item)
