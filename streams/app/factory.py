@@ -26,7 +26,7 @@ from faust.exceptions import FaustError
 
 from streams.app.ingest import IngestPool, ingest_records
 from streams.app.offsets import harden_offsets
-from streams.app.send import BatchSender
+from streams.app.send import BatchSender, finish
 from streams.app.state import BatchTable, Send, worker_table
 from streams.app.steps import Out, Steps
 from streams.codec import codec
@@ -167,20 +167,24 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         """Micro-batches: Faust's per-event agent and send machinery costs more than our whole
         step, so take up to BATCH events, run the pure steps, and hand the outputs straight to
         the producer. Faust flushes the producer before it commits the batch's offsets
-        (at-least-once), and acks the events only after the batch is done."""
+        (at-least-once), and acks the events once the batch is done; a batch is finished even
+        when the worker is stopping (``finish``)."""
+
+        async def process(events: list[Any]) -> None:
+            try:
+                out = handle(events)  # records that fail are dead letters already
+                if inspect.isawaitable(out):  # ingest in a child process
+                    out = await out
+                await send_all(out)
+            except Exception:  # our bug or the producer's, not a record's: crash-only, commit nothing
+                traceback.print_exc()
+                log.critical("%s: batch failed; exiting so a supervisor restarts the worker", stage)
+                os._exit(70)
 
         async def agent(stream: Any) -> None:
             async for events in stream.take_events(BATCH, within=WITHIN):
                 async with lock or contextlib.nullcontext():
-                    try:
-                        out = handle(events)  # records that fail are dead letters already
-                        if inspect.isawaitable(out):  # ingest in a child process
-                            out = await out
-                    except Exception:  # our bug, not a record's: crash-only, commit nothing
-                        traceback.print_exc()
-                        log.critical("%s: batch failed; exiting so a supervisor restarts the worker", stage)
-                        os._exit(70)
-                    await send_all(out)
+                    await finish(process(events))
 
         agent.__name__ = stage
         return agent

@@ -18,9 +18,10 @@ could pass over it, and the restarted worker reads the batch again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from streams.app.state import Send
@@ -95,3 +96,26 @@ class BatchSender:
                 on_written(partition, fut.result().offset + last)
 
         return done
+
+
+async def finish(work: Awaitable[None]) -> None:
+    """Run ``work`` to its end even if the caller is cancelled meanwhile, then pass the
+    cancellation on. A worker that stops cancels its agents, and Faust acks a batch's events as
+    the agent's loop unwinds, then commits: a batch whose output was half queued would be
+    committed with the rest of its output never sent. So a batch is always finished (or the
+    worker exits before any commit: ``crash``)."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled():  # cancelled from inside (an executor shut down): unfinished
+                break
+            cancelled = True
+    if task.cancelled():
+        log.critical("a batch was cancelled before its output was queued; exiting without committing it")
+        os._exit(70)
+    task.result()
+    if cancelled:
+        raise asyncio.CancelledError

@@ -11,7 +11,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
 from aiokafka.record.memory_records import MemoryRecords
 
-from streams.app.send import BatchSender
+from streams.app.send import BatchSender, finish
 
 
 class FakeProducer:
@@ -133,3 +133,51 @@ def test_a_cancelled_batch_at_shutdown_is_not_a_failure() -> None:
 
     run(go())
     assert failed == []
+
+
+def test_finish_completes_the_batch_before_a_stop_cancels() -> None:
+    steps: list[str] = []
+
+    async def batch() -> None:
+        steps.append("half queued")
+        await asyncio.sleep(0.05)
+        steps.append("all queued")
+
+    async def go() -> None:
+        agent = asyncio.ensure_future(finish(batch()))
+        await asyncio.sleep(0.01)
+        agent.cancel()  # the worker stops mid-batch
+        await asyncio.sleep(0.01)
+        agent.cancel()  # and again
+        try:
+            await agent
+        except asyncio.CancelledError:
+            steps.append("cancelled after")
+
+    run(go())
+    assert steps == ["half queued", "all queued", "cancelled after"]
+
+
+def test_finish_without_a_stop_just_runs() -> None:
+    async def batch() -> None:
+        await asyncio.sleep(0)
+
+    run(finish(batch()))  # returns, no CancelledError
+
+
+def test_finish_exits_when_the_batch_itself_is_cancelled(monkeypatch: Any) -> None:
+    exits: list[int] = []
+    monkeypatch.setattr("streams.app.send.os._exit", lambda code: exits.append(code))
+
+    async def go() -> None:
+        async def batch() -> None:
+            await asyncio.sleep(1)
+
+        inner = asyncio.ensure_future(batch())
+        outer = asyncio.ensure_future(finish(inner))
+        await asyncio.sleep(0.01)
+        inner.cancel()  # e.g. the ingest process pool shut down under it
+        await asyncio.wait([outer])
+
+    run(go())
+    assert exits == [70]
