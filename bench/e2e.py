@@ -107,11 +107,36 @@ class Run:
             self._clients = (admin_client(self.s), consumer(self.s))
         return self._clients
 
+    def create_topics(self, policy: Path) -> None:
+        """The run's topics, every one stamped by the broker (``LogAppendTime``): record
+        timestamps then say when Kafka took each record, whichever client or worker wrote it,
+        which is what the clocks below read."""
+        from kafka.admin import ConfigResource, ConfigResourceType
+
+        self.cli("topics", "create", "--policy", str(policy))
+        admin, c = self.clients()
+        mine = [t for t in c.topics() if t.startswith(self.s.topics.prefix)]
+        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, t, configs={"message.timestamp.type": "LogAppendTime"})
+                             for t in mine])  # fmt: skip
+
     def start_workers(self, procs: list[subprocess.Popen[bytes]]) -> float:
-        """Wall-clock time (s) at which the workers' group became stable with partitions assigned:
-        the start of a measured run (polled every 50 ms, so at most that late)."""
-        wait_for_worker(self.s, *procs, timeout=120, poll=0.05, settle=0)
-        return time.time()
+        """Start of a measured run (wall clock, s): the last moment the workers' consumer group
+        had no member, so nothing can have been processed before it (with several workers the
+        first one starts before the others join). Returns once all have joined and the group is
+        stable."""
+        admin, _ = self.clients()
+        deadline, t0 = time.monotonic() + 120, time.time()
+        while time.monotonic() < deadline:
+            before = time.time()
+            g = (admin.describe_groups([self.s.app_id]) or {}).get(self.s.app_id) or {}
+            if not g.get("members"):
+                t0 = before
+            elif g.get("group_state", g.get("state")) == "Stable" and len(g["members"]) == len(procs):
+                return t0
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError("a worker exited before its group was stable; see its log")
+            time.sleep(0.05)
+        raise TimeoutError("the workers did not form a stable group within 120 s")
 
     def last_write(self, topics: list[str]) -> float:
         """Kafka timestamp (s) of the newest record on ``topics``: when the last output was written."""
@@ -123,6 +148,8 @@ class Run:
         c.assign(list(ends))
         for tp, end in ends.items():
             c.seek(tp, end - 1)
+        if not ends:
+            raise RuntimeError(f"nothing was written to {', '.join(topics)}")
         newest, pending, deadline = 0, set(ends), time.monotonic() + 30
         while pending and time.monotonic() < deadline:
             for tp, msgs in c.poll(timeout_ms=500).items():
@@ -195,7 +222,7 @@ def backfill(
     r = Run(bootstrap, home, feed, "bf")
     r.env.update(extra_env or {})
     try:
-        r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
+        r.create_topics(feed / "policy.toml")
         r.cli("publish", *sorted(str(p) for p in feed.glob("feed-??.jsonl")))
         fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
         procs = []
@@ -237,7 +264,7 @@ if __name__ == "__main__":
 def baseline(bootstrap: str, home: Path, feed: Path, n_reports: int, timeout: float = 900) -> dict[str, Any]:
     r = Run(bootstrap, home, feed, "base")
     try:
-        r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
+        r.create_topics(feed / "policy.toml")
         r.cli("publish", *sorted(str(p) for p in feed.glob("feed-??.jsonl")))
         fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
         feeds = [r.s.topics.feed(f) for f in fius]
@@ -258,7 +285,7 @@ def latency(bootstrap: str, home: Path, feed: Path, rate: float) -> dict[str, An
 
     r = Run(bootstrap, home, feed, "lat")
     try:
-        r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
+        r.create_topics(feed / "policy.toml")
         w = r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"))
         wait_for_worker(r.s, w, timeout=120)
         stats = Publisher(r.s, rate=rate, progress_every=1e9).publish([feed / "feed-all.jsonl"])

@@ -112,7 +112,7 @@ def soak(
     if retention_days:
         r.env["FIULINK_RETENTION_DAYS"] = repr(retention_days)
     try:
-        r.cli("topics", "create", "--policy", str(feed / "policy.toml"))
+        r.create_topics(feed / "policy.toml")
         w = r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"))
         wait_for_worker(r.s, w, timeout=120)
         rss = RssSampler([w.pid])
