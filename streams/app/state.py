@@ -71,6 +71,7 @@ class SharedMemoryOptions(RocksDBOptions):
         return opts
 
 
+_UNWRITTEN = object()
 Send = tuple[str, bytes, bytes | None, int | None]  # topic, key, value (None: tombstone), partition
 
 
@@ -96,8 +97,9 @@ class BatchTable:
     Set ``partition`` to the current event's partition before touching a key: as in Faust, a
     key's store and changelog partition is the partition of the event that wrote it.
 
-    With the RocksDB store the values go straight to the partition's database as the bytes Faust
-    itself would write (JSON key and value; recovery copies changelog bytes into the same
+    With the RocksDB store the values go to the partition's database, at the end of the batch
+    (``changelog()``; ``get`` reads the batch's own writes first), as the bytes Faust itself
+    would write (JSON key and value; recovery copies changelog bytes into the same
     database), skipping Faust's serializer registry and its ever-growing key->partition index.
     Any other store (``memory://``) goes through its mapping API."""
 
@@ -109,17 +111,18 @@ class BatchTable:
 
     def get(self, key: str) -> Any:
         if self._rocks:
-            raw = self.table.data._db_for_partition(self.partition).get(dumps(key))
+            k = dumps(key)
+            raw = self._dirty.get((self.partition, k), _UNWRITTEN)  # written in this batch
+            if raw is _UNWRITTEN:
+                raw = self.table.data._db_for_partition(self.partition).get(k)
             return None if raw is None else orjson.loads(raw)
         return self.table.data.get(key)
 
     def __setitem__(self, key: str, value: Any) -> None:
         k, v = dumps(key), dumps(value)
-        if self._rocks:
-            self.table.data._db_for_partition(self.partition)[k] = v
-        else:
+        if not self._rocks:
             self.table.data[key] = value
-        self._dirty[(self.partition, k)] = v
+        self._dirty[(self.partition, k)] = v  # RocksDB: written by changelog(), one batch a partition
 
     def sweep(self, expired: Callable[[Any], bool], fallback_partition: Callable[[str], int],
               chunk: int = 2000) -> Iterator[int]:  # fmt: skip
@@ -154,8 +157,23 @@ class BatchTable:
         yield deleted
 
     def changelog(self) -> list[Send]:
-        """The changelog records of the writes since the last call, last value per key."""
+        """The changelog records of the writes since the last call, last value per key; with
+        RocksDB, those writes go to the partitions' databases now, one WriteBatch each (a put
+        at a time cost ~3 us, and rocksdict lets go of the GIL on every call, which the
+        worker's consumer thread then holds on to)."""
         topic = self.table.changelog_topic.get_topic_name()
+        if self._rocks and self._dirty:
+            batches: dict[int, Any] = {}
+            for (partition, k), v in self._dirty.items():
+                wb = batches.get(partition)
+                if wb is None:
+                    wb = batches[partition] = rocksdict.WriteBatch(raw_mode=True)
+                if v is None:
+                    wb.delete(k)  # a sweep's tombstone (deleted from the store already)
+                else:
+                    wb.put(k, v)
+            for partition, wb in batches.items():
+                self.table.data._db_for_partition(partition).write(wb)
         out: list[Send] = [(topic, k, v, partition) for (partition, k), v in self._dirty.items()]
         self._dirty.clear()
         return out

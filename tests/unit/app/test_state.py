@@ -59,6 +59,24 @@ def test_changelog_keeps_the_last_value_per_key_and_drains(table: Any) -> None:
     assert bt.get("k1:ab")["count"] == 2 and bt.get("k1:zz") is None
 
 
+def test_a_batch_reads_its_own_writes_and_the_store_has_them_after(table: Any) -> None:
+    bt = BatchTable(table)
+    bt.partition = 4
+    bt["k1:ab"] = STATE
+    assert bt.get("k1:ab") == STATE  # before changelog(): read from the batch
+    bt["k1:ab"] = {**STATE, "count": 2}
+    assert bt.get("k1:ab")["count"] == 2
+    bt.partition = 5
+    if hasattr(table.data, "_db_for_partition"):
+        assert bt.get("k1:ab") is None  # another partition's database (memory:// has one for all)
+    bt.changelog()
+    bt.partition = 4
+    assert bt.get("k1:ab")["count"] == 2
+    if hasattr(table.data, "_db_for_partition"):  # in the partition's database itself
+        assert json.loads(table.data._db_for_partition(4).get(table.data._encode_key("k1:ab")))["count"] == 2
+        assert table.data._db_for_partition(5).get(table.data._encode_key("k1:ab")) is None
+
+
 def test_sweep_forgets_expired_keys_with_tombstones_and_keeps_the_rest(table: Any) -> None:
     bt = BatchTable(table)
     for i in range(10):
