@@ -124,11 +124,16 @@ class Run:
         had no member, so nothing can have been processed before it (with several workers the
         first one starts before the others join). Returns once all have joined and the group is
         stable."""
+        from kafka.errors import KafkaError
+
         admin, _ = self.clients()
         deadline, t0 = time.monotonic() + 120, time.time()
         while time.monotonic() < deadline:
             before = time.time()
-            g = (admin.describe_groups([self.s.app_id]) or {}).get(self.s.app_id) or {}
+            try:
+                g = (admin.describe_groups([self.s.app_id]) or {}).get(self.s.app_id) or {}
+            except KafkaError:  # no group coordinator yet (a fresh broker): no worker can have joined
+                g = {}
             if not g.get("members"):
                 t0 = before
             elif g.get("group_state", g.get("state")) == "Stable" and len(g["members"]) == len(procs):
