@@ -5,8 +5,8 @@ tokenise: about a fifth of its time) is pure: report bytes in, dead letters and 
 messages out, no state. ``IngestPool`` runs it in ``FIULINK_INGEST_PROCESSES`` child processes
 (default 0: in the worker), so the worker's own thread is left with the Kafka plumbing and the
 stateful correlate and notify steps. That only pays where the worker has a core to spare: on
-the 2-core bench machine, which also runs the broker, it measured the same ~1,000 reports/s
-(README, Performance). With one child, what is sent is
+the 2-core bench machine, which also runs the broker, one child made the worker slower
+(2,769 against 3,514 reports/s; README, Performance). With one child, what is sent is
 exactly what the in-process path sends; with more, a batch goes to them in contiguous chunks that
 come back in order, so every sightings partition gets the same sightings in the same order (in
 one message per chunk instead of one per batch). A child that dies takes the worker down (crash-only: nothing of the
