@@ -171,20 +171,22 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         when the worker is stopping (``finish``)."""
 
         async def process(events: list[Any]) -> None:
-            try:
-                out = handle(events)  # records that fail are dead letters already
-                if inspect.isawaitable(out):  # ingest in a child process
-                    out = await out
-                await send_all(out)
-            except Exception:  # our bug or the producer's, not a record's: crash-only, commit nothing
-                traceback.print_exc()
-                log.critical("%s: batch failed; exiting so a supervisor restarts the worker", stage)
-                os._exit(70)
+            # the lock too is taken inside ``finish``: a stop while waiting for it (the retention
+            # sweep holds it) must not let the batch's events go unprocessed
+            async with lock or contextlib.nullcontext():
+                try:
+                    out = handle(events)  # records that fail are dead letters already
+                    if inspect.isawaitable(out):  # ingest in a child process
+                        out = await out
+                    await send_all(out)
+                except Exception:  # our bug or the producer's, not a record's: crash-only, commit nothing
+                    traceback.print_exc()
+                    log.critical("%s: batch failed; exiting so a supervisor restarts the worker", stage)
+                    os._exit(70)
 
         async def agent(stream: Any) -> None:
             async for events in stream.take_events(BATCH, within=WITHIN):
-                async with lock or contextlib.nullcontext():
-                    await finish(process(events))
+                await finish(process(events))
 
         agent.__name__ = stage
         return agent
