@@ -1,10 +1,10 @@
 """End-to-end throughput and latency on the embedded broker, with a raw-Kafka baseline.
 
-* backfill: N reports already on the feeds; start a worker; reports/s from the moment its
-  consumer group is stable (partitions assigned: nothing can have been processed before) to the
-  Kafka timestamp of the last record it wrote, once the group has no lag left on any source
-  topic (feeds, sightings, matches/consents). Record timestamps, not the lag poll, end the
-  clock: offsets are committed once a second, so the lag alone would add up to a second.
+* backfill: N reports already on the feeds; start a worker; reports/s from the last moment its
+  consumer group had no member (nothing can have been processed before) to the broker's
+  timestamp (``LogAppendTime``) of the last record it wrote, read once the group has no lag left
+  on any source topic (feeds, sightings, matches/consents). Record timestamps, not the lag poll,
+  end the clock: offsets are committed once a second, so the lag alone would add up to a second.
 * baseline: the same messages through a no-logic Faust agent (consume feed -> produce bytes to
   another topic) on the same client stack, measured the same way.
 * latency: a worker already running; publish at a fixed offered rate; publish-to-notification
@@ -121,27 +121,9 @@ class Run:
 
     def start_workers(self, procs: list[subprocess.Popen[bytes]]) -> float:
         """Start of a measured run (wall clock, s): the last moment the workers' consumer group
-        had no member, so nothing can have been processed before it (with several workers the
-        first one starts before the others join). Returns once all have joined and the group is
-        stable."""
-        from kafka.errors import KafkaError
-
-        admin, _ = self.clients()
-        deadline, t0 = time.monotonic() + 120, time.time()
-        while time.monotonic() < deadline:
-            before = time.time()
-            try:
-                g = (admin.describe_groups([self.s.app_id]) or {}).get(self.s.app_id) or {}
-            except KafkaError:  # no group coordinator yet (a fresh broker): no worker can have joined
-                g = {}
-            if not g.get("members"):
-                t0 = before
-            elif g.get("group_state", g.get("state")) == "Stable" and len(g["members"]) == len(procs):
-                return t0
-            if any(p.poll() is not None for p in procs):
-                raise RuntimeError("a worker exited before its group was stable; see its log")
-            time.sleep(0.05)
-        raise TimeoutError("the workers did not form a stable group within 120 s")
+        had no member (with several workers the first one starts before the others join).
+        Returns once all have joined and the group is stable."""
+        return wait_for_worker(self.s, *procs, timeout=120, poll=0.05, settle=0)
 
     def last_write(self, topics: list[str]) -> float:
         """Kafka timestamp (s) of the newest record on ``topics``: when the last output was written."""
@@ -150,11 +132,11 @@ class Run:
         _, c = self.clients()
         tps = [TopicPartition(t, p) for t in topics for p in (c.partitions_for_topic(t) or ())]
         ends = {tp: end for tp, end in c.end_offsets(tps).items() if end > 0}
+        if not ends:
+            raise RuntimeError(f"nothing was written to {', '.join(topics)}")
         c.assign(list(ends))
         for tp, end in ends.items():
             c.seek(tp, end - 1)
-        if not ends:
-            raise RuntimeError(f"nothing was written to {', '.join(topics)}")
         newest, pending, deadline = 0, set(ends), time.monotonic() + 30
         while pending and time.monotonic() < deadline:
             for tp, msgs in c.poll(timeout_ms=500).items():
@@ -194,13 +176,14 @@ class Run:
         t = self.s.topics
         return [*map(t.feed, fius), *map(t.consent, fius), t.sightings, t.matches]
 
-    def wait_drained(self, group: str, topics: list[str], timeout: float, on_poll: Any = None) -> float:
+    def wait_drained(self, group: str, topics: list[str], timeout: float, on_poll: Any = None) -> None:
+        """Until ``group`` has committed everything on ``topics``; progress on stderr."""
         start = time.monotonic()
         last_note = start
         while time.monotonic() - start < timeout:
             lag = self.lag(group, topics)
             if lag == 0:
-                return time.monotonic()
+                return
             if on_poll is not None:
                 on_poll()
             if time.monotonic() - last_note > 30:  # progress on long runs

@@ -136,28 +136,38 @@ def stop_processes(
             p.wait()
 
 
-def wait_for_worker(s: Settings, *workers: subprocess.Popen[bytes], timeout: float = 90) -> None:
+def wait_for_worker(
+    s: Settings,
+    *workers: subprocess.Popen[bytes],
+    timeout: float = 90,
+    poll: float = 0.5,
+    settle: float = 2.0,
+) -> float:
     """Until the workers' consumer group is stable with one member per worker and partitions
-    assigned (so the figures measure the pipeline, not the workers' start)."""
+    assigned, then ``settle`` seconds more for recovery. Returns the last moment (wall clock, s)
+    the group had no member: nothing can have been processed before it, so a benchmark starts
+    its clock there (with ``settle=0`` and a short ``poll``)."""
     from streams.kafka.topics import admin_client
 
     admin = admin_client(s)
-    deadline = time.monotonic() + timeout
+    deadline, empty_at = time.monotonic() + timeout, time.time()
     try:
         while time.monotonic() < deadline:
             for worker in workers:
                 if worker.poll() is not None:
                     raise FiulinkError(f"a worker exited with code {worker.returncode}; see its log")
+            before = time.time()
             try:
                 g = admin.describe_groups([s.app_id]).get(s.app_id) or {}
-            except Exception:
+            except Exception:  # no group coordinator yet (a fresh broker): nobody has joined
                 g = {}
-            if g.get("group_state", g.get("state")) == "Stable" and len(g.get("members") or ()) == len(
-                workers
-            ):
-                time.sleep(2.0)  # the assignment is in; give recovery a moment
-                return
-            time.sleep(0.5)
+            members = g.get("members") or ()
+            if not members:
+                empty_at = before
+            elif g.get("group_state", g.get("state")) == "Stable" and len(members) == len(workers):
+                time.sleep(settle)  # the assignment is in; give recovery a moment
+                return empty_at
+            time.sleep(poll)
     finally:
         admin.close()
     raise FiulinkError(f"the worker did not join its consumer group within {timeout:.0f}s")

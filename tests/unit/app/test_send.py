@@ -7,6 +7,7 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
 from aiokafka.record.memory_records import MemoryRecords
@@ -158,11 +159,20 @@ def test_finish_completes_the_batch_before_a_stop_cancels() -> None:
     assert steps == ["half queued", "all queued", "cancelled after"]
 
 
-def test_finish_without_a_stop_just_runs() -> None:
+def test_finish_without_a_stop_runs_the_batch_and_passes_its_error_on() -> None:
+    ran: list[str] = []
+
     async def batch() -> None:
         await asyncio.sleep(0)
+        ran.append("done")
+
+    async def failing() -> None:
+        raise ValueError("the batch's own error")
 
     run(finish(batch()))  # returns, no CancelledError
+    assert ran == ["done"]
+    with pytest.raises(ValueError, match="own error"):
+        run(finish(failing()))
 
 
 def test_finish_exits_when_the_batch_itself_is_cancelled(monkeypatch: Any) -> None:
