@@ -1,7 +1,10 @@
 """Decoded records -> table rows, as plain functions (no DuckDB, no Kafka).
 
-One ``Table`` per record type names its columns (in ``sql/schema.sql`` order) and its key; a
-row mapper keeps metadata and tokens only. A report row never holds the narrative, raw
+One ``Table`` per record type names its columns (in ``sql/schema.sql`` order), its key and which
+row of a key it keeps: the last one (``upsert``: a replay carries the same content) or the first
+one (``first``: a record of what happened, such as an audit decision or an FIU's consent answer,
+is never overwritten by a later record with the same key). A row mapper keeps metadata and
+tokens only. A report row never holds the narrative, raw
 identifiers or the reporting entity: only counts of subjects and transactions.
 """
 
@@ -32,6 +35,9 @@ class Table:
     columns: tuple[str, ...]
     key: tuple[str, ...]
     to_row: Callable[[Record, Where], Row]
+    #: "last": a later row with the same key replaces the stored one (upsert); "first": the first
+    #: row stored for a key stays, later ones are ignored (insert-or-ignore).
+    keep: str = "last"
 
     @cached_property
     def key_index(self) -> tuple[int, ...]:
@@ -140,8 +146,17 @@ def _audit(r: Record, _w: Where) -> Row:
     )
 
 
-def _consent(r: Record, _w: Where) -> Row:
-    return (r["match_id"], r["fiu"], r["granted"], r.get("reason"), timestamp(r["created_at"]))
+def _consent(r: Record, w: Where) -> Row:
+    return (
+        r["match_id"],
+        r["fiu"],
+        r["granted"],
+        r.get("reason"),
+        timestamp(r["created_at"]),
+        w.topic,
+        w.partition,
+        w.offset,
+    )
 
 
 def _dead_letter(r: Record, _w: Where) -> Row:
@@ -227,9 +242,16 @@ TABLES: dict[str, Table] = {
         ),
         ("decision_id",),
         _audit,
+        keep="first",  # a replayed decision (new created_at, maybe new wording) never rewrites the original
     ),  # fmt: skip
+    # Append-only: one row per answer record on an FIU's consent topic, so a later refusal never
+    # overwrites a grant (nor a grant a refusal); what the hub did with each answer is in `audit`.
     "ConsentAnswer": Table(
-        "consents", ("match_id", "fiu", "granted", "reason", "created_at"), ("match_id", "fiu"), _consent
+        "consents",
+        ("match_id", "fiu", "granted", "reason", "created_at", "topic", "partition", "offset"),
+        ("topic", "partition", "offset"),
+        _consent,
+        keep="first",
     ),
     "DeadLetter": Table(
         "dead_letters",

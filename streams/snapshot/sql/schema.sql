@@ -1,6 +1,9 @@
 -- The snapshotter's tables (live database and every published snapshot).
 -- Rows are metadata and tokens only: no narratives, raw identifiers or reporting entities.
--- Each table is upserted by its natural id, so an at-least-once topic never yields a second row.
+-- Each table is keyed by its natural id, so an at-least-once topic never yields a second row.
+-- Derived records (reports, sightings, matches, notifications, dead letters) are upserted: a
+-- replay carries the same content. Records of what happened are never rewritten: `audit` keeps
+-- the first row of a decision_id (insert-or-ignore) and `consents` keeps every answer.
 
 CREATE TABLE IF NOT EXISTS reports (
     fiu             VARCHAR NOT NULL,
@@ -57,6 +60,7 @@ CREATE TABLE IF NOT EXISTS notifications (
     source_ts             BIGINT
 );
 
+-- The first record of each decision: a replayed decision (new created_at) does not overwrite it.
 CREATE TABLE IF NOT EXISTS audit (
     decision_id     VARCHAR PRIMARY KEY,
     match_id        VARCHAR,
@@ -69,13 +73,19 @@ CREATE TABLE IF NOT EXISTS audit (
     created_at      TIMESTAMPTZ
 );
 
+-- Every consent answer an FIU sent, append-only (one row per record on fiulink.consents.<FIU>):
+-- a later answer for the same match never overwrites an earlier one. At the hub a grant releases
+-- the held hit (also after a refusal); a refusal after a grant cannot take the hit back.
 CREATE TABLE IF NOT EXISTS consents (
     match_id        VARCHAR NOT NULL,
     fiu             VARCHAR NOT NULL,
     granted         BOOLEAN,
     reason          VARCHAR,
     created_at      TIMESTAMPTZ,
-    PRIMARY KEY (match_id, fiu)
+    topic           VARCHAR NOT NULL,
+    "partition"     INTEGER NOT NULL,
+    "offset"        BIGINT NOT NULL,
+    PRIMARY KEY (topic, "partition", "offset")
 );
 
 -- The payload of a dead letter (the original bytes, possibly a raw report) is never kept: only its size.

@@ -178,3 +178,51 @@ def test_a_sighting_batch_lands_as_one_row_per_token(writer: SnapshotWriter, fee
         ("k1:aa", "FR-000002", "email"),
     ]
     assert writer.offsets() == {("t.sightings", 2): 1}
+
+
+def test_a_replayed_audit_decision_keeps_the_first_record(writer: SnapshotWriter, feed) -> None:
+    """An FIU's original refusal reason and time survive a replay of the same decision id."""
+    first = {**S.audit("a1", "m1", "refused", "DE", "FR"), "reason": "FR refused consent: ongoing case",
+             "created_at": "2026-11-20T10:00:00Z"}  # fmt: skip
+    replay = {**first, "reason": "FR refused consent: no reason given", "created_at": "2026-11-21T09:00:00Z"}
+    writer.apply([feed.msg("audit", "AuditDecision", first)])
+    writer.apply([feed.msg("audit", "AuditDecision", replay)])
+    # within one batch too: the first of the batch wins, and a new id is still inserted
+    writer.apply([feed.msg("audit", "AuditDecision", {**S.audit("a2", "m1", "sent"), "reason": "one"}),
+                  feed.msg("audit", "AuditDecision", {**S.audit("a2", "m1", "sent"), "reason": "two"}),
+                  feed.msg("audit", "AuditDecision", replay)])  # fmt: skip
+    rows = writer.con.execute(
+        "SELECT decision_id, reason, strftime(created_at, '%Y-%m-%d %H:%M') FROM audit ORDER BY 1"
+    ).fetchall()
+    assert rows[0] == ("a1", "FR refused consent: ongoing case", "2026-11-20 10:00")
+    assert rows[1][:2] == ("a2", "one") and len(rows) == 2
+    assert writer.offsets() == {("t.audit", 0): 5}
+
+
+def test_consent_answers_are_append_only_a_refusal_never_overwrites_a_grant(
+    writer: SnapshotWriter, feed
+) -> None:
+    grant = feed.msg("consents.FR", "ConsentAnswer", S.consent("m1", "FR", granted=True))
+    refusal = feed.msg("consents.FR", "ConsentAnswer",
+                       {**S.consent("m1", "FR", granted=False), "reason": "changed my mind"})  # fmt: skip
+    writer.apply([grant])
+    writer.apply([refusal, grant])  # the grant's record read again (same position): no second row
+    rows = writer.con.execute(
+        'SELECT match_id, fiu, granted, reason, "offset" FROM consents ORDER BY "offset"'
+    ).fetchall()
+    assert rows == [("m1", "FR", True, None, 0), ("m1", "FR", False, "changed my mind", 1)]
+
+
+def test_a_live_database_with_the_old_consents_table_is_migrated_keeping_its_rows(
+    tmp_path: Path, feed
+) -> None:
+    db = tmp_path / "live.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE consents (match_id VARCHAR NOT NULL, fiu VARCHAR NOT NULL, granted BOOLEAN, "
+                "reason VARCHAR, created_at TIMESTAMPTZ, PRIMARY KEY (match_id, fiu))")  # fmt: skip
+    con.execute("INSERT INTO consents VALUES ('m0', 'DE', true, NULL, '2026-11-01 00:00:00+00')")
+    con.close()
+    with SnapshotWriter(db) as w:
+        w.apply([feed.msg("consents.DE", "ConsentAnswer", S.consent("m0", "DE", granted=False))])
+        rows = w.con.execute("SELECT match_id, granted, topic FROM consents ORDER BY created_at").fetchall()
+    assert rows == [("m0", True, ""), ("m0", False, "t.consents.DE")]
