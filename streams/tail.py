@@ -63,6 +63,47 @@ def resolve_topics(settings: Settings, topics: list[str], fiu: str | None) -> li
     return out
 
 
+class NotReadableError(FiulinkError):
+    """The principal may not read the topic (its ACLs do not allow READ)."""
+
+
+def read_to_end(settings: Settings, topic: str, *, timeout: float = 15.0) -> list[dict[str, Any]]:
+    """Every decodable record of ``topic`` from its beginning to the end it had when the read
+    started (no consumer group, nothing committed). Raises ``NotReadableError`` when the ACLs
+    forbid reading it, and a ``FiulinkError`` when the end is not reached within ``timeout``."""
+    from kafka.errors import KafkaError, TopicAuthorizationFailedError
+
+    from kafka import TopicPartition
+
+    dec = codec()
+    c = consumer(settings, auto_offset_reset="earliest")
+    out: list[dict[str, Any]] = []
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(_partitions(c, topic, timeout))]
+        c.assign(tps)
+        ends = c.end_offsets(tps)
+        c.seek_to_beginning(*tps)
+        deadline = time.monotonic() + timeout
+        while any(c.position(tp) < ends[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise FiulinkError(f"could not read {topic} to its end within {timeout:.0f}s")
+            for msgs in c.poll(timeout_ms=300, max_records=5000).values():
+                for m in msgs:
+                    if m.value is None or m.offset >= ends[TopicPartition(m.topic, m.partition)]:
+                        continue
+                    try:
+                        out.append(dec.decode(m.value)[1])
+                    except DecodeError:
+                        continue
+    except TopicAuthorizationFailedError as exc:
+        raise NotReadableError(f"not allowed to read {topic}") from exc
+    except KafkaError as exc:
+        raise FiulinkError(f"could not read {topic}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        c.close()
+    return out
+
+
 def tail(
     settings: Settings,
     topics: list[str],
