@@ -39,7 +39,7 @@ def replay(reports: Iterable[dict[str, Any]], key: bytes, policy: SharingPolicy,
             for _, mk, mv in steps.correlate(tokens, v):
                 out["matches"].append(c.decode(mv)[1])
                 mid = mk.decode()
-                lstate, results = steps.notify(links.get(mid), mv)
+                lstate, results = steps.notify(links.get(mid), mv, topics.matches, mid)
                 if lstate is not None:
                     links[mid] = lstate
                 for _topic, _, rv in results:

@@ -125,7 +125,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     def notify_one(event: Any) -> Out:
         key = (event.key or b"").decode("utf-8", "replace")
         ts_ms = int((event.message.timestamp or 0) * 1000)
-        state, emitted = steps.notify(link_state.get(key), event.value, event.message.topic, ts_ms)
+        state, emitted = steps.notify(link_state.get(key), event.value, event.message.topic, key, ts_ms)
         if state is not None:
             link_state[key] = state
         return emitted

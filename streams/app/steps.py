@@ -14,7 +14,7 @@ from typing import Any
 from streams.codec.avro import Codec
 from streams.core.correlate import CorrelationRules, Store, step
 from streams.core.extract import identifiers_of
-from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide
+from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide, refusal
 from streams.core.sightings import HEADER, Sighted, route, sightings_of, split
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
@@ -175,23 +175,25 @@ class Steps:
 
     # -- notify: match or consent answer x state -> notifications + audit ----------------------
     def notify(
-        self, state: dict[str, Any] | None, value: bytes, topic: str | None = None, ts_ms: int = 0
+        self, state: dict[str, Any] | None, value: bytes, topic: str, key: str, ts_ms: int = 0
     ) -> tuple[dict[str, Any] | None, Out]:
-        """A Match, or a ConsentAnswer read from ``topic`` (an FIU's own consent topic: the
-        answer must be that FIU's, as a feed's reports must be its FIU's). ``ts_ms``, the
-        record's log timestamp, is kept as the state's ``last_ms``: retention forgets a match's
-        sharing state (its held hits, its answers) once nothing touched it for the period."""
-        name, rec = self.codec.decode(value)
-        if name == "Match":
+        """A Match from the hub's ``matches`` topic, or a ConsentAnswer from an FIU's own consent
+        topic: each topic carries its one record type, and the record key must be its
+        ``match_id`` (``policy.refusal``); anything else raises (the caller dead-letters it) and
+        changes nothing. ``ts_ms``, the record's log timestamp, is kept as the state's
+        ``last_ms``: retention forgets a match's sharing state once nothing touched it for the
+        period. A None state means: keep what there is."""
+        owner = self.topics.fiu_of_consent(topic)
+        if owner is None and topic != self.topics.matches:
+            raise DecodeError(f"{topic} is neither the matches topic nor a consent topic")
+        _, rec = self.codec.decode(value, expect="Match" if owner is None else "ConsentAnswer")
+        refused = refusal(owner, key, rec)
+        if refused is not None:
+            raise ValidationError([refused])
+        if owner is None:
             new_state, outcome = decide(state, rec, self.policy, utcnow())
-        elif name == "ConsentAnswer":
-            owner = self.topics.fiu_of_consent(topic) if topic else None
-            if owner is not None and rec["fiu"] != owner:
-                why = f"consent answer for match {rec['match_id']} says fiu={rec['fiu']} but came on the {owner} consent topic"
-                raise ValidationError([("fiu", why)])
-            new_state, outcome = answer_consent(state, rec, self.policy, utcnow())
         else:
-            raise DecodeError(f"expected a Match or ConsentAnswer record, got {name}")
+            new_state, outcome = answer_consent(state, rec, self.policy, utcnow())
         if new_state is not None and ts_ms:
             new_state["last_ms"] = max(int(new_state.get("last_ms", 0)), ts_ms)
         return new_state, self._outcome(outcome)

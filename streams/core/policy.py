@@ -149,6 +149,24 @@ def _audit(
     )
 
 
+def refusal(owner: str | None, key: str, record: Record) -> tuple[str, str] | None:
+    """Why a record on the notify hop must not be taken, as (field, reason); None to take it.
+
+    ``owner`` is the FIU whose consent topic the record came from, None for the hub's own
+    ``matches`` topic (the caller decodes a consent topic's records as ConsentAnswer only, and
+    the matches topic's as Match only). Only the hub decides matches; an FIU answers for itself;
+    and the record key is the table key, so it must be the record's own ``match_id``: an FIU must
+    never address state other than the match it names."""
+    if key != record.get("match_id"):
+        return "match_id", f"record key {key[:80]!r} is not the record's match_id"
+    if owner is not None and record.get("fiu") != owner:
+        return "fiu", (
+            f"consent answer for match {record['match_id']} says fiu={record.get('fiu')} "
+            f"but came on the {owner} consent topic"
+        )
+    return None
+
+
 def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str) -> tuple[Record, Outcome]:
     """Apply the policy to a match. Idempotent: a replayed match (a restart, or a second shared
     identifier of the same kind between the same two reports) yields the same notification ids
@@ -157,9 +175,13 @@ def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str)
     out = Outcome()
     state = state or {"held": {}, "answers": {}}
     state["decided"] = True
+    # A replay (the same report published again, a restart) re-emits byte-identical notices: the
+    # first decision's token, time and source time stay the match's.
     first_token = state.setdefault("token", match["token"])
-    if first_token != match["token"]:
-        match = {**match, "token": first_token}
+    now = state.setdefault("decided_at", now)
+    source_ts = state.setdefault("source_ts", match.get("source_ts", 0))
+    if first_token != match["token"] or source_ts != match.get("source_ts", 0):
+        match = {**match, "token": first_token, "source_ts": source_ts}
     mid, status = match["match_id"], match["status"]
     if status == "domestic":
         a, b = match["reports"]
@@ -256,30 +278,42 @@ def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str)
 
 def answer_consent(
     state: Record | None, answer: Record, policy: SharingPolicy, now: str
-) -> tuple[Record, Outcome]:
-    """A consent answer from ``answer['fiu']`` for the match: a grant releases the held hit."""
+) -> tuple[Record | None, Outcome]:
+    """A consent answer from ``answer['fiu']`` for the match: a grant releases the held hit.
+
+    Only an answer to a request the hub made and nobody answered yet changes anything: an answer
+    for a match the hub does not know (forgotten, or never made: an FIU guessing ids), for a
+    match that holds nothing for this FIU, or a refusal after a grant, is audited as
+    ignored and creates or changes no state (``None`` is returned for the state then: keep what
+    there is). The same answer again re-emits the same decision (at-least-once replays)."""
     out = Outcome()
-    state = state or {"held": {}, "answers": {}}
     fiu, mid = answer["fiu"], answer["match_id"]
-    if not state.get("decided"):
-        state["answers"][fiu] = bool(answer["granted"])  # the match is not here yet: remember the answer
+    if state is None or not state.get("decided"):
         _audit(
             out,
             policy,
             mid,
             "ignored",
-            f"answer from {fiu} recorded before the match arrived",
+            f"answer from {fiu} for a match the hub does not hold",
             now,
             None,
             fiu,
         )
-        return state, out
+        return None, out
     hit = state["held"].get(fiu)
     if hit is None:
         _audit(
             out, policy, mid, "ignored", f"no consent request pending for {fiu} on this match", now, None, fiu
         )
-        return state, out
+        return None, out
+    if state["answers"].get(fiu) is True and not answer["granted"]:
+        # a grant released the hit: a refusal cannot take it back. The same answer again is a
+        # replay (a restart after the state was logged but before the release was sent): it
+        # re-emits the same notice below; a grant after a refusal releases (a change of mind).
+        _audit(
+            out, policy, mid, "ignored", f"{fiu} had already granted consent on this match", now, None, fiu
+        )
+        return None, out
     state["answers"][fiu] = bool(answer["granted"])
     if answer["granted"]:
         out.notifications.append(hit)

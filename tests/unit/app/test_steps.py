@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -273,7 +274,7 @@ def run(
             for mtopic, mkey, mvalue in steps.correlate(tokens, value):
                 assert mtopic == TOPICS.matches
                 assert codec.decode(mvalue, expect="Match")[1]["match_id"].encode() == mkey
-                links[mkey], notes = steps.notify(links.get(mkey), mvalue)
+                links[mkey], notes = steps.notify(links.get(mkey), mvalue, TOPICS.matches, mkey.decode())
                 emitted += notes
     return emitted
 
@@ -321,20 +322,34 @@ def test_correlate_rejects_anything_but_a_sighting_batch(steps: Steps, codec: Co
         steps.correlate({}, encode_report(codec, raw_report()))
 
 
-def test_notify_rejects_anything_but_a_match_or_consent_answer(steps: Steps, codec: Codec) -> None:
+def test_notify_takes_only_a_match_from_matches_and_an_answer_from_a_consent_topic(
+    steps: Steps, codec: Codec
+) -> None:
     out = steps.ingest(TOPICS.feed("FR"), 0, 0, TS, encode_report(codec, raw_report()))
-    with pytest.raises(FiulinkError, match="expected a Match or ConsentAnswer record, got SightingBatch"):
-        steps.notify(None, out[0][2])
+    with pytest.raises(DecodeError, match="expected a Match record, got SightingBatch"):
+        steps.notify(None, out[0][2], TOPICS.matches, "k")
     with pytest.raises(DecodeError, match="C3 01"):
-        steps.notify(None, b"garbage")
+        steps.notify(None, b"garbage", TOPICS.matches, "k")
+    answer = codec.encode(
+        "ConsentAnswer", {"match_id": "m1", "fiu": "FR", "granted": True, "reason": None, "created_at": ""}
+    )
+    with pytest.raises(DecodeError, match="expected a Match record, got ConsentAnswer"):
+        steps.notify(None, answer, TOPICS.matches, "m1")
+    with pytest.raises(DecodeError, match="neither the matches topic nor a consent topic"):
+        steps.notify(None, answer, TOPICS.feed("FR"), "m1")
 
 
 def test_a_consent_answer_on_another_fius_consent_topic_is_refused(steps: Steps, codec: Codec) -> None:
     answer = {"match_id": "m1", "fiu": "DE", "granted": True, "reason": None, "created_at": ""}
     value = codec.encode("ConsentAnswer", answer)
     with pytest.raises(FiulinkError, match="says fiu=DE but came on the FR consent topic"):
-        steps.notify(None, value, TOPICS.consent("FR"))
-    steps.notify(None, value, TOPICS.consent("DE"))  # its own topic: accepted
+        steps.notify(None, value, TOPICS.consent("FR"), "m1")
+    with pytest.raises(FiulinkError, match="record key 'm2' is not the record's match_id"):
+        steps.notify(None, value, TOPICS.consent("DE"), "m2")
+    # its own topic and key: taken, but a match the hub does not hold gets no state
+    state, out = steps.notify(None, value, TOPICS.consent("DE"), "m1")
+    assert state is None
+    assert [a["decision"] for a in decoded(codec, out, "AuditDecision")] == ["ignored"]
 
 
 def test_consent_answer_through_notify(codec: Codec, tokenizer: Tokenizer) -> None:
@@ -361,16 +376,33 @@ def test_consent_answer_through_notify(codec: Codec, tokenizer: Tokenizer) -> No
         "ConsentAnswer",
         {"match_id": match_id.decode(), "fiu": "NL", "granted": True, "reason": None, "created_at": ""},
     )
-    links[match_id], out = steps.notify(links[match_id], grant)
+    state, out = steps.notify(links[match_id], grant, TOPICS.consent("NL"), match_id.decode(), ts_ms=5_000)
+    assert state is not None and state["last_ms"] == 5_000  # the record's log time: retention sweeps by it
+    links[match_id] = state
     (hit,) = decoded(codec, only(out, TOPICS.notification("FR")), "Notification")
     assert (hit["type"], hit["recipient_report_id"], hit["counterpart_report_id"]) == ("hit", "FR-1", "NL-1")
     assert {a["decision"] for a in decoded(codec, only(out, TOPICS.audit), "AuditDecision")} == {"released"}
     assert only(out, TOPICS.notification("NL")) == []
-    # the record's log time is the state's last touch (retention sweeps by it); never moved back
-    state, _ = steps.notify(links[match_id], grant, ts_ms=5_000)
-    assert state is not None and state["last_ms"] == 5_000
-    state, _ = steps.notify(state, grant, ts_ms=4_000)
-    assert state is not None and state["last_ms"] == 5_000
+    # a second answer (a refusal after the grant) changes nothing and sends nothing
+    refuse = codec.encode(
+        "ConsentAnswer",
+        {"match_id": match_id.decode(), "fiu": "NL", "granted": False, "reason": "late", "created_at": ""},
+    )
+    state, out = steps.notify(links[match_id], refuse, TOPICS.consent("NL"), match_id.decode(), ts_ms=6_000)
+    assert state is None and not only(out, TOPICS.notification("FR"))
+    assert [a["reason"] for a in decoded(codec, out, "AuditDecision")] == [
+        "NL had already granted consent on this match"
+    ]
+    assert links[match_id]["answers"] == {"NL": True} and links[match_id]["last_ms"] == 5_000
+    # DE is not party to the match (it knows or guessed the id): its answer is ignored
+    de = codec.encode(
+        "ConsentAnswer",
+        {"match_id": match_id.decode(), "fiu": "DE", "granted": True, "reason": None, "created_at": ""},
+    )
+    before = json.dumps(links[match_id], sort_keys=True)
+    state, out = steps.notify(links[match_id], de, TOPICS.consent("DE"), match_id.decode())
+    assert state is None and [t for t, _, _ in out] == [TOPICS.audit]
+    assert json.dumps(links[match_id], sort_keys=True) == before
 
 
 # -- correlate: batches --------------------------------------------------------------------------------

@@ -390,34 +390,36 @@ def test_answer_on_an_auto_match_is_ignored(policy: SharingPolicy) -> None:
     assert decisions(out) == [("ignored", None, "FR")]
 
 
-def test_grant_before_the_match_arrives_is_honoured(
+def test_an_answer_before_the_match_creates_no_state_and_is_not_honoured(
     policy: SharingPolicy, consent_match: dict[str, Any]
 ) -> None:
-    state, early = answer_consent(None, answer(consent_match, "NL", True), policy, NOW)
-    assert early.notifications == []
-    assert decisions(early) == [("ignored", None, "NL")]
-    check_audited(early, policy)
-    _, out = decide(state, consent_match, policy, NOW)
-    got = sorted((n["recipient_fiu"], n["type"], n["counterpart_report_id"]) for n in out.notifications)
-    # NL already said yes: FR gets NL's report at once; FR, which has not answered, is asked
-    assert got == [("FR", "consent_request", None), ("FR", "hit", "NL-7")]
-    assert decisions(out) == [("held_for_consent", "NL", "FR"), ("released", "FR", "NL")]
-    check_audited(out, policy)
+    """An FIU learns a match id from its consent request, which follows the match: an answer for
+    a match the hub does not hold is a guess (or the state was forgotten), and must create nothing."""
+    for granted in (True, False):
+        state, early = answer_consent(None, answer(consent_match, "NL", granted), policy, NOW)
+        assert state is None and early.notifications == []
+        assert decisions(early) == [("ignored", None, "NL")]
+        check_audited(early, policy)
+    _, out = decide(None, consent_match, policy, NOW)
+    assert sorted((n["recipient_fiu"], n["type"]) for n in out.notifications) == [
+        ("FR", "consent_request"),
+        ("NL", "consent_request"),
+    ]
 
 
-def test_refusal_before_the_match_arrives_is_honoured(
+def test_a_refusal_may_turn_into_a_grant_but_not_the_reverse(
     policy: SharingPolicy, consent_match: dict[str, Any]
 ) -> None:
-    state, _ = answer_consent(None, answer(consent_match, "NL", False, "no"), policy, NOW)
-    state, out = decide(state, consent_match, policy, NOW)
-    # NL is not asked again; FR still is, about its own report
-    assert [(n["recipient_fiu"], n["type"]) for n in out.notifications] == [("FR", "consent_request")]
-    assert all(n["counterpart_report_id"] != "NL-7" for n in out.notifications)
-    assert ("refused", "FR", "NL") in decisions(out)
-    check_audited(out, policy)
-    # NL may still change its mind
-    _, out2 = answer_consent(state, answer(consent_match, "NL", True), policy, NOW)
-    assert [n["counterpart_report_id"] for n in out2.notifications] == ["NL-7"]
+    state, _ = decide(None, consent_match, policy, NOW)
+    state, out = answer_consent(
+        state, answer(consent_match, "NL", False, "ongoing investigation"), policy, NOW
+    )
+    assert state is not None and out.notifications == [] and decisions(out) == [("refused", "FR", "NL")]
+    state, out = answer_consent(state, answer(consent_match, "NL", True), policy, NOW)  # a change of mind
+    assert state is not None and [n["counterpart_report_id"] for n in out.notifications] == ["NL-7"]
+    kept, out = answer_consent(state, answer(consent_match, "NL", False, "too late"), policy, NOW)
+    assert kept is None and out.notifications == [] and decisions(out) == [("ignored", None, "NL")]
+    assert state["answers"] == {"NL": True}
 
 
 def test_replayed_match_after_grant_keeps_the_release(
@@ -532,3 +534,15 @@ def test_notifications_are_minimal(policy: SharingPolicy) -> None:
         for key in ("notification_id", "match_id", "type", "recipient_fiu", "created_at"):
             assert n[key]
         assert n["token"] == TOKEN
+
+
+def test_a_replayed_match_re_emits_byte_identical_notices(
+    policy: SharingPolicy, consent_match: dict[str, Any]
+) -> None:
+    """The same report published again (a new log time, a later clock) must give the case system
+    exactly the first notice, not one with a new ``created_at`` under the same id."""
+    state, first = decide(None, consent_match, policy, NOW)
+    later = {**consent_match, "source_ts": consent_match.get("source_ts", 0) + 60_000}
+    _, again = decide(state, later, policy, "2030-01-01T00:00:00.000Z")
+    assert again.notifications == first.notifications
+    assert again.audit == first.audit
