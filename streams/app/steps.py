@@ -23,6 +23,7 @@ from streams.kafka.topics import Topics
 
 Out = list[tuple[str, bytes, bytes]]
 MAX_PAYLOAD = 64 * 1024
+MAX_LISTED = 20  # identifier problems named in a report's one dead letter
 
 
 def utcnow() -> str:
@@ -65,7 +66,7 @@ class Steps:
             "partition": partition,
             "offset": offset,
             "field": field,
-            "reason": reason[:2000],
+            "reason": reason[:4000],
             "stage": stage,
             "payload": raw[:MAX_PAYLOAD],
             "created_at": utcnow(),
@@ -92,18 +93,16 @@ class Steps:
             return None, [self.dead_letter(topic, partition, offset, value, reason, "fiu")]
         found, bad = identifiers_of(record)
         out: Out = []
-        for field, why in bad:  # left out of matching, recorded; the report's other identifiers still match
-            out.append(
-                self.dead_letter(
-                    topic,
-                    partition,
-                    offset,
-                    None,
-                    f"report {record['report_id']}: {why}",
-                    field,
-                    stage="identifier",
-                )
+        if bad:  # left out of matching, recorded (one dead letter per report, listing each); the
+            # report's other identifiers still match
+            listed = "; ".join(f"{field}: {why}" if field else why for field, why in bad[:MAX_LISTED])
+            more = f"; and {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else ""
+            report_id = record["report_id"]
+            reason = (
+                f"report {report_id}: identifiers left out of matching ({len(bad)} problems): {listed}{more}"
             )
+            first = next((path for path, _ in bad if path), "")
+            out.append(self.dead_letter(topic, partition, offset, None, reason, first, stage="identifier"))
         tokens = [(k, self.tokenize(k, v)) for k, v in found]
         tokens.extend((t["kind"], t["token"]) for t in record["tokens"])
         seen: set[str] = set()

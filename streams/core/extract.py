@@ -15,6 +15,8 @@ from streams.errors import InvalidIdentifierError
 Identifier = tuple[str, str]
 Problems = list[tuple[str, str]]
 
+MAX_IDENTIFIERS = 1_000  # identifier values normalised per report; beyond: left out, one problem
+
 
 def _wallet(chain: str, address: str) -> str:
     label, canonical = ids.normalize_wallet(chain, address)
@@ -30,8 +32,12 @@ class _Collector:
     def __init__(self) -> None:
         self.found: dict[Identifier, None] = {}
         self.problems: Problems = []
+        self.tried = 0
 
     def add(self, kind: str, path: str, fn: Callable[..., str | None], *args: Any) -> None:
+        self.tried += 1
+        if self.tried > MAX_IDENTIFIERS:  # one member's report must not cost the hub unbounded work
+            return
         try:
             canonical = fn(*args)
         except InvalidIdentifierError as exc:
@@ -42,7 +48,8 @@ class _Collector:
 
 
 def identifiers_of(report: dict[str, Any]) -> tuple[list[Identifier], Problems]:
-    """Every distinct (kind, canonical) of the report, in a stable order, and the rejected ones."""
+    """Every distinct (kind, canonical) of the report, in a stable order, and the rejected ones.
+    At most ``MAX_IDENTIFIERS`` values are looked at; the rest are one problem."""
     c = _Collector()
     fiu = report["fiu"]
     for i, s in enumerate(report.get("subjects") or ()):
@@ -77,4 +84,13 @@ def identifiers_of(report: dict[str, Any]) -> tuple[list[Identifier], Problems]:
         for side in ("from_address", "to_address"):
             if t.get(side):
                 c.add("wallet", f"{p}.{side}", _wallet, t["chain"], t[side])
+    if c.tried > MAX_IDENTIFIERS:
+        c.problems.insert(
+            0,
+            (
+                "",
+                f"{c.tried} identifiers, more than the {MAX_IDENTIFIERS} matched per report: "
+                f"the last {c.tried - MAX_IDENTIFIERS} were left out",
+            ),  # fmt: skip
+        )
     return list(c.found), c.problems

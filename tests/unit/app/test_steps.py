@@ -13,6 +13,7 @@ from streams.app.steps import MAX_PAYLOAD, Steps
 from streams.codec import Codec
 from streams.codec.avro import MAGIC, SCHEMA_DIR
 from streams.core.correlate import CorrelationRules
+from streams.core.extract import MAX_IDENTIFIERS
 from streams.core.policy import SharingPolicy
 from streams.core.sightings import route, sightings_of
 from streams.core.tokens import Tokenizer
@@ -254,6 +255,23 @@ def test_invalid_identifier_is_dead_lettered_and_the_others_still_match(
     assert sorted(s["kind"] for s in sightings) == ["email", "wallet"]  # e-mail and the eth wallet
     assert tokenizer("email", EMAIL) in {s["token"] for s in sightings}
     assert len(dead) == 1
+
+
+def test_a_report_full_of_bad_identifiers_gives_one_bounded_dead_letter(steps: Steps, codec: Codec) -> None:
+    """Amplification: 20 subjects x 100 broken e-mails (and more than MAX_IDENTIFIERS values in
+    all) are one dead letter naming the count, the first problems and the cap, not 2,000."""
+    subjects = [
+        {"subject_id": f"s{i}", "emails": [f"not-an-email-{i}-{j}" for j in range(100)]} for i in range(20)
+    ]
+    raw = raw_report(subjects=[*subjects, {"subject_id": "ok", "emails": [EMAIL]}], transactions=[])
+    out = steps.ingest(TOPICS.feed("FR"), 0, 5, TS, encode_report(codec, raw))
+    (dl,) = decoded(codec, only(out, TOPICS.dead_letter), "DeadLetter")
+    assert dl["stage"] == "identifier" and dl["field"] == "subjects[0].emails[0]"
+    assert f"({MAX_IDENTIFIERS + 1} problems)" in dl["reason"]
+    assert f"2001 identifiers, more than the {MAX_IDENTIFIERS} matched per report" in dl["reason"]
+    assert len(dl["reason"]) <= 4000
+    # the identifiers past the cap are not looked at: the good e-mail at the end is not matched
+    assert sightings_in(steps, codec, out) == []
 
 
 # -- correlate and notify, end to end through the encoded records ----------------------------------
