@@ -92,7 +92,11 @@ def query(ctx: click.Context, statement: str, fmt: str, snapshot_path: Path | No
 @click.command()
 @click.option("--fiu", required=True, help="the FIU whose notifications are delivered")
 @click.option("--url", required=True, help="case-system endpoint receiving one POST per notification")
-@click.option("--group", help="consumer group (default fiulink-deliver-<FIU>): where delivery resumes")
+@click.option(
+    "--group",
+    help="consumer group (default fiulink-<FIU>-deliver, within the groups the FIU may use): where "
+    "delivery resumes; delivered ids are kept in $FIULINK_HOME/deliver/<group>.delivered",
+)
 @click.option("--idle-timeout", type=float, help="stop after S seconds without a new notification")
 @click.option(
     "--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True, help="first retry delay (s)"
@@ -103,9 +107,18 @@ def query(ctx: click.Context, statement: str, fmt: str, snapshot_path: Path | No
 @click.option(
     "--max-attempts",
     type=click.IntRange(min=0),
-    default=0,
+    default=8,
     show_default=True,
     help="give up (exit 1, nothing skipped) after N attempts on one notification; 0 = never",
+)
+@click.option(
+    "--secret",
+    envvar="FIULINK_WEBHOOK_SECRET",
+    help="sign each body: header X-Fiulink-Signature: sha256=<hex HMAC-SHA256(secret, body)> "
+    "(or FIULINK_WEBHOOK_SECRET)",
+)
+@click.option(
+    "--header", "headers", multiple=True, metavar="'NAME: VALUE'", help="extra request header (repeatable)"
 )
 @click.pass_context
 @fail_clearly
@@ -118,21 +131,30 @@ def deliver(
     backoff: float,
     max_backoff: float,
     max_attempts: int,
+    secret: str | None,
+    headers: tuple[str, ...],
 ) -> None:
-    """POST each notification of one FIU as JSON to its case system, at least once.
+    """POST each notification of one FIU as JSON to its case system, at least once and each
+    notification id once.
 
-    Header Idempotency-Key: <notification_id> lets the case system dedupe. Failures and non-2xx
-    answers are retried with exponential backoff; the consumer group's offset moves past a
-    notification only after a 2xx, so a restart resumes with the first undelivered one."""
-    from streams.snapshot.deliver import Backoff, Deliverer
+    \b
+    Headers: Idempotency-Key: <notification_id>; X-Fiulink-Signature with --secret; --header ones.
+    Retries: no answer (refused, DNS, TLS, timeout), 408, 425, 429 and 5xx are retried after
+    0.5 s, 1 s, 2 s ... (capped at --max-backoff) up to --max-attempts; another non-2xx answer
+    stops at once. Giving up exits 1 with the reason and commits nothing past the notification,
+    so the next run starts with it. The consumer group's offset moves past a notification only
+    after its 2xx, and an id delivered before (a repeat on the topic) is not POSTed again."""
+    from streams.snapshot.deliver import Backoff, Deliverer, parse_header
 
     d = Deliverer(
         settings_from(ctx),
-        fiu,
+        fiu.upper(),
         url,
         group=group,
         backoff=Backoff(backoff, max_backoff, max_attempts),
         stop=_stop_on_signals(),
+        headers=dict(parse_header(h) for h in headers),
+        secret=secret.encode() if secret else None,
     )
     d.run(idle_timeout=idle_timeout)
 

@@ -1,22 +1,43 @@
-"""``fiulink deliver``: POST each notification of one FIU to its case system, at least once.
+"""``fiulink deliver``: POST each notification of one FIU to its case system, at least once,
+and each notification id once.
 
-A consumer group (default ``fiulink-deliver-<FIU>``) reads ``fiulink.notifications.<FIU>`` from
-where it left off (from the beginning the first time). Each notification is sent as JSON with
-``Idempotency-Key: <notification_id>`` and retried with exponential backoff until a 2xx; the
-group's offset moves past a notification only after its 2xx, so a crash redelivers, never
-skips. The case system dedupes by the key.
+A consumer group (default ``fiulink-<FIU>-deliver``, inside the ``fiulink-<FIU>-`` prefix an FIU
+may use on the secure broker) reads ``fiulink.notifications.<FIU>`` from where it left off (from
+the beginning the first time). Each notification is sent as JSON with ``Idempotency-Key:
+<notification_id>``, the operator's extra headers and, with a secret, ``X-Fiulink-Signature:
+sha256=<hex HMAC-SHA256(secret, body)>``.
+
+Retry policy (``Backoff``): no answer (refused, DNS, TLS, timeout), 408, 425, 429 and 5xx are
+retried after 0.5 s, 1 s, 2 s ... capped at 30 s, at most 8 attempts by default (about a
+minute); any other answer that is not a 2xx (400, 401, 404 ...) will not get better and stops at
+once. Giving up exits 1 without committing: the next run starts with that notification. Every
+failed attempt is logged with its reason (the HTTP status line, or what went wrong on the way).
+
+Each delivered id is appended (and fsynced) to ``$FIULINK_HOME/deliver/<group>.delivered``
+before the group's offset moves past it, so a notification id repeated on the topic (the hub is
+at-least-once) or a record read again after a crash is not POSTed a second time. A crash between
+the 2xx and that append is the one case that redelivers (same Idempotency-Key). Delete the file
+to deliver everything again; it grows by one line per notification.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
+import re
+import socket
+import ssl
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from streams.codec import codec
@@ -25,16 +46,36 @@ from streams.errors import DecodeError, FiulinkError
 from streams.kafka.clients import consumer
 from streams.kafka.topics import existing_topics
 
-Post = Callable[[str, bytes, str], int]
+SIGNATURE_HEADER = "X-Fiulink-Signature"
+RETRYABLE = frozenset({408, 425, 429})
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one POST got: the HTTP status (0: no HTTP answer) and why, in words."""
+
+    status: int
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def retryable(self) -> bool:
+        return self.status == 0 or self.status in RETRYABLE or self.status >= 500
+
+
+Post = Callable[[str, bytes, Mapping[str, str]], Answer]
 
 
 @dataclass(frozen=True)
 class Backoff:
-    """Delay before retry n (1-based): base * 2**(n-1), capped."""
+    """Delay before retry n (1-based): base * 2**(n-1), capped; at most ``max_attempts`` tries."""
 
     base: float = 0.5
     cap: float = 30.0
-    max_attempts: int = 0  # 0: retry until it works (or the process is stopped)
+    max_attempts: int = 8  # 0: retry until it works (or the process is stopped)
 
     def delay(self, attempt: int) -> float:
         return float(min(self.cap, self.base * 2 ** (attempt - 1)))
@@ -43,6 +84,7 @@ class Backoff:
 @dataclass
 class DeliveryStats:
     delivered: int = 0
+    already_delivered: int = 0
     failed_attempts: int = 0
     undecodable: int = 0
 
@@ -51,22 +93,85 @@ class DeliveryError(FiulinkError):
     """A notification could not be delivered within the allowed attempts."""
 
 
-def http_post(url: str, body: bytes, key: str, timeout: float = 10.0) -> int:
-    """POST JSON; return the HTTP status (0 when no answer came: refused, timeout, DNS...)."""
+def sign(secret: bytes, body: bytes) -> str:
+    """The signature header's value: ``sha256=`` + hex HMAC-SHA256 of the exact body bytes."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """``'Name: value'`` -> (name, value); a ``FiulinkError`` for anything else."""
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name) or "\n" in value or "\r" in value:
+        raise FiulinkError(f"not a header {text!r}: give --header 'Name: value'")
+    return name, value.strip()
+
+
+def _why(exc: BaseException, url: str, timeout: float) -> str:
+    """A failed request's cause in words: DNS, TLS, refused, timeout..."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    host = urllib.parse.urlsplit(url).hostname
+    if isinstance(reason, socket.gaierror):
+        return f"DNS lookup of {host} failed: {reason.strerror or reason}"
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return f"TLS: certificate of {host} not accepted: {reason.verify_message or reason}"
+    if isinstance(reason, ssl.SSLError):
+        return f"TLS: {reason.reason or reason}"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"connection refused by {host}"
+    if isinstance(reason, ConnectionResetError):
+        return f"connection reset by {host}"
+    if isinstance(reason, TimeoutError | socket.timeout):
+        return f"no answer from {host} within {timeout:g}s"
+    return f"{type(reason).__name__}: {reason}"
+
+
+def http_post(url: str, body: bytes, headers: Mapping[str, str], timeout: float = 10.0) -> Answer:
+    """POST JSON; the answer's status (0 when no HTTP answer came) and its reason."""
     req = urllib.request.Request(
         url,
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json", "Idempotency-Key": key, "User-Agent": "fiulink-deliver"},
+        headers={"Content-Type": "application/json", "User-Agent": "fiulink-deliver", **headers},
     )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - the operator's own URL
             resp.read()
-            return int(resp.status)
+            return Answer(int(resp.status), f"HTTP {resp.status} {resp.reason}")
     except urllib.error.HTTPError as exc:
-        return int(exc.code)
-    except (urllib.error.URLError, OSError):
-        return 0
+        return Answer(int(exc.code), f"HTTP {exc.code} {exc.reason}")
+    except (urllib.error.URLError, OSError) as exc:
+        return Answer(0, _why(exc, url, timeout))
+
+
+@dataclass
+class DeliveredIds:
+    """Ids already delivered, one a line in a file, appended and fsynced one by one."""
+
+    path: Path
+    ids: set[str] = field(default_factory=set)
+
+    def load(self) -> DeliveredIds:
+        self.ids = set(self.path.read_text().split()) if self.path.exists() else set()
+        return self
+
+    def __contains__(self, nid: str) -> bool:
+        return nid in self.ids
+
+    def add(self, nid: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a") as f:
+            f.write(nid + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.ids.add(nid)
+
+
+def default_group(settings: Settings, fiu: str) -> str:
+    """``fiulink-<FIU>-deliver``: inside the group prefix the FIU's ACLs allow."""
+    from streams.kafka.secure import group_prefix
+
+    return f"{group_prefix(settings, fiu)}deliver"
 
 
 class Deliverer:
@@ -79,6 +184,8 @@ class Deliverer:
         group: str | None = None,
         backoff: Backoff = Backoff(),  # noqa: B008 - frozen
         post: Post = http_post,
+        headers: Mapping[str, str] | None = None,
+        secret: bytes | None = None,
         err: TextIO = sys.stderr,
         stop: threading.Event | None = None,
     ) -> None:
@@ -86,8 +193,13 @@ class Deliverer:
             raise FiulinkError(f"not an HTTP URL: {url!r}", hint="give --url http://host:port/path")
         self.settings = settings
         self.topic = settings.topics.notification(fiu)
-        self.group = group or f"fiulink-deliver-{fiu}"
+        self.fiu = fiu
+        self.group = group or default_group(settings, fiu)
         self.url = url
+        self.headers = dict(headers or {})
+        self.secret = secret
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", self.group)
+        self.delivered = DeliveredIds(settings.home / "deliver" / f"{safe}.delivered")
         self.backoff = backoff
         self.post = post
         self.err = err
@@ -100,16 +212,17 @@ class Deliverer:
     def run(self, idle_timeout: float | None = None) -> DeliveryStats:
         if self.topic not in existing_topics(self.settings):
             raise FiulinkError(
-                f"no such topic: {self.topic}", hint="is the FIU in the policy? `fiulink topics list`"
+                f"no such topic: {self.topic}: is {self.fiu} an FIU of the policy (`fiulink topics list`)?"
             )
+        self.delivered.load()
         c = consumer(self.settings, group_id=self.group, auto_offset_reset="earliest",
                      client_id="fiulink-deliver")  # fmt: skip
         c.subscribe([self.topic])
-        self.say(f"{self.topic} -> {self.url} (group {self.group})")
+        self.say(f"{self.topic} -> {self.url} (group {self.group}, delivered ids in {self.delivered.path})")
         last = time.monotonic()
         try:
             while not self.stop.is_set():
-                batch = c.poll(timeout_ms=500, max_records=500)
+                batch = self._poll(c)
                 for tp, msgs in batch.items():
                     for m in msgs:
                         if self.stop.is_set() or not self._deliver(m):
@@ -122,10 +235,30 @@ class Deliverer:
         finally:
             c.close(autocommit=False)
             self.say(
-                f"{self.stats.delivered} delivered, {self.stats.failed_attempts} failed attempt(s), "
+                f"{self.stats.delivered} delivered, {self.stats.already_delivered} already delivered "
+                f"before (not sent again), {self.stats.failed_attempts} failed attempt(s), "
                 f"{self.stats.undecodable} undecodable skipped"
             )
         return self.stats
+
+    def _poll(self, c: Any) -> Any:
+        """One poll; an authorisation refusal becomes one line that says what is allowed."""
+        from kafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
+
+        try:
+            return c.poll(timeout_ms=500, max_records=500)
+        except GroupAuthorizationFailedError as exc:
+            from streams.kafka.secure import group_prefix
+
+            raise FiulinkError(
+                f"not allowed to use consumer group {self.group!r}: on the secure broker {self.fiu} may "
+                f"use only groups starting with {group_prefix(self.settings, self.fiu)!r} (the default "
+                f"is {default_group(self.settings, self.fiu)!r})"
+            ) from exc
+        except TopicAuthorizationFailedError as exc:
+            raise FiulinkError(
+                f"not allowed to read {self.topic}: log in as {self.fiu} (FIULINK_SASL_USERNAME)"
+            ) from exc
 
     def _commit(self, c: Any, tp: Any, next_offset: int) -> None:
         """Commit past a delivered notification. A failed commit (the group rebalanced while we
@@ -150,24 +283,35 @@ class Deliverer:
             self.say(f"{where}: cannot decode, skipped: {exc}")
             return True
         key = record["notification_id"]
+        if key in self.delivered:
+            self.stats.already_delivered += 1
+            return True
         body = json.dumps(record, ensure_ascii=False).encode()
+        headers = {**self.headers, "Idempotency-Key": key}
+        if self.secret is not None:
+            headers[SIGNATURE_HEADER] = sign(self.secret, body)
         attempt = 0
         while True:
             attempt += 1
-            status = self.post(self.url, body, key)
-            if 200 <= status < 300:
+            answer = self.post(self.url, body, headers)
+            if answer.ok:
+                self.delivered.add(key)
                 self.stats.delivered += 1
                 if self.stats.delivered % 1000 == 0:
                     self.say(f"{self.stats.delivered} delivered")
                 return True
             self.stats.failed_attempts += 1
-            answer = f"HTTP {status}" if status else "no answer"
+            if not answer.retryable:
+                raise DeliveryError(
+                    f"{key} ({where}) refused by the case system: {answer.reason} (not retried: "
+                    "check --url, --secret and --header); it stays undelivered and uncommitted"
+                )
             if self.backoff.max_attempts and attempt >= self.backoff.max_attempts:
                 raise DeliveryError(
-                    f"{key} ({where}) not delivered after {attempt} attempts: {answer}",
-                    hint="it stays uncommitted: the next `fiulink deliver` run starts with it",
+                    f"{key} ({where}) not delivered after {attempt} attempts: {answer.reason}; "
+                    "it stays uncommitted: the next `fiulink deliver` run starts with it"
                 )
             delay = self.backoff.delay(attempt)
-            self.say(f"{key} ({where}): {answer}, attempt {attempt}; retrying in {delay:.2f}s")
+            self.say(f"{key} ({where}): {answer.reason}, attempt {attempt}; retrying in {delay:.2f}s")
             if self.stop.wait(delay):
                 return False
