@@ -1,0 +1,102 @@
+"""Encodings as packed numpy arrays, so pairs compare with bit operations over whole batches.
+
+A ``Batch`` holds N decoded encodings: per name slot the folded filters as uint64 words
+(``main`` 4 words, ``skel`` 2, ``roles`` 2) with their popcounts, flags, and the tokens
+(birth date, nationalities, legal forms) as uint64 with 0 for "absent". Name slots beyond a
+subject's names have flags 0 (slot empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from streams.core.entities.encode import (
+    MAIN_BITS,
+    ROLE_BITS,
+    SKEL_BITS,
+    EncodedSubject,
+    EntityEncodingError,
+    decode,
+)
+
+U64 = npt.NDArray[np.uint64]
+I32 = npt.NDArray[np.int32]
+U8 = npt.NDArray[np.uint8]
+FLAG_PRESENT = 128  # set in the batch's flags for a filled name slot
+
+
+def _words(x: int, n: int) -> list[int]:
+    return [(x >> (64 * i)) & 0xFFFFFFFFFFFFFFFF for i in range(n)]
+
+
+@dataclass(frozen=True)
+class Batch:
+    normaliser: int
+    key_fingerprint: bytes
+    kind: U8  # (N,)
+    flags: U8  # (N, M)
+    main: U64  # (N, M, 4)
+    skel: U64  # (N, M, 2)
+    roles: U64  # (N, M, 2)
+    main_pc: I32  # (N, M)
+    skel_pc: I32
+    roles_pc: I32
+    birth_precision: U8  # (N,)
+    birth_date: U64  # (N, 4): full, swapped, year-month, year
+    nationalities: U64  # (N, K)
+    legal_forms: U64  # (N, L)
+
+    def __len__(self) -> int:
+        return int(self.kind.shape[0])
+
+    @classmethod
+    def of(cls, encodings: Sequence[bytes | EncodedSubject]) -> Batch:
+        """Decode and pack; every encoding must share key fingerprint and normaliser version."""
+        subs = [e if isinstance(e, EncodedSubject) else decode(e) for e in encodings]
+        if not subs:
+            raise EntityEncodingError("an empty batch")
+        fp, norm = subs[0].key_fingerprint, subs[0].normaliser
+        for s in subs:
+            if s.key_fingerprint != fp or s.normaliser != norm:
+                raise EntityEncodingError(
+                    "encodings made with different keys or normaliser versions cannot be compared: "
+                    "re-encode both sides with the current key (see key rotation in the README)"
+                )
+        n, m = len(subs), max(len(s.names) for s in subs)
+        k = max(1, max(len(s.nationalities) for s in subs))
+        li = max(1, max(len(s.legal_forms) for s in subs))
+        mw, sw, rw = MAIN_BITS // 128, SKEL_BITS // 128, ROLE_BITS // 128
+        flags = np.zeros((n, m), np.uint8)
+        main = np.zeros((n, m, mw), np.uint64)
+        skel = np.zeros((n, m, sw), np.uint64)
+        roles = np.zeros((n, m, rw), np.uint64)
+        nat = np.zeros((n, k), np.uint64)
+        leg = np.zeros((n, li), np.uint64)
+        for i, s in enumerate(subs):
+            for j, nm in enumerate(s.names):
+                flags[i, j] = nm.flags | FLAG_PRESENT
+                main[i, j] = _words(nm.main, mw)
+                skel[i, j] = _words(nm.skel, sw)
+                roles[i, j] = _words(nm.roles, rw)
+            nat[i, : len(s.nationalities)] = s.nationalities
+            leg[i, : len(s.legal_forms)] = s.legal_forms
+        return cls(
+            normaliser=norm,
+            key_fingerprint=fp,
+            kind=np.array([s.kind for s in subs], np.uint8),
+            flags=flags,
+            main=main,
+            skel=skel,
+            roles=roles,
+            main_pc=np.bitwise_count(main).sum(axis=-1, dtype=np.int32),
+            skel_pc=np.bitwise_count(skel).sum(axis=-1, dtype=np.int32),
+            roles_pc=np.bitwise_count(roles).sum(axis=-1, dtype=np.int32),
+            birth_precision=np.array([s.birth_precision for s in subs], np.uint8),
+            birth_date=np.array([s.birth_date for s in subs], np.uint64).reshape(n, 4),
+            nationalities=nat,
+            legal_forms=leg,
+        )

@@ -1,0 +1,238 @@
+"""Keyed, similarity-preserving encodings of subjects: what leaves ingest instead of names.
+
+Per name: three Bloom filters (CLK-style) of padded bigrams, each bigram set at ``k``
+positions chosen by a keyed BLAKE2b of the bigram, then hardened by XOR-folding the filter onto
+half its length: ``main`` (bigrams of the phonetically folded parts, 512 -> 256 bits),
+``skel`` (bigrams of the consonant skeletons, 256 -> 128 bits) and ``roles`` (skeleton bigrams
+tagged before / after a patronymic particle, 256 -> 128 bits; empty without one), plus a flag
+byte (abjad script, roles present). Birth date: keyed HMAC tokens (8 bytes) of the full date,
+the day/month-swapped date, year-month and year, as far as the precision given allows.
+Nationalities (an organisation's country), legal forms: one token each.
+
+Every key is derived from the consortium key per field (``HMAC(key, "fiulink/entities/" +
+field)``), so a filter and a token never share a key. Each encoding starts with the format and
+normaliser versions and a 4-byte key fingerprint: encodings of different keys or versions are
+refused by the comparer rather than compared into noise.
+
+Layout (little endian): ``B`` format, ``B`` normaliser, ``4s`` key fingerprint, ``B`` kind
+(1 person, 2 organisation), ``B`` names, ``B`` birth-date precision (0-3), ``B`` nationalities,
+``B`` legal forms; per name ``B`` flags + 32 + 16 + 16 bytes; then 8-byte tokens: birth date
+(4 for a full date, 2 for year-month, 1 for a year), nationalities, legal forms. A person with
+one name, a full birth date and one nationality is 115 bytes; each further alias adds 65.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+from dataclasses import dataclass
+
+from streams.core.entities.normalize import NORMALISER_VERSION, NameForm, name_form, skeleton
+from streams.core.entities.subjects import BirthDate, Subject
+from streams.errors import FiulinkError, ValidationError
+
+FORMAT_VERSION = 1
+KIND_CODES = {"person": 1, "organization": 2}
+FLAG_ABJAD = 1
+FLAG_ROLES = 2
+MAIN_BITS, SKEL_BITS, ROLE_BITS = 512, 256, 256  # before folding; stored at half
+MAIN_K, SKEL_K, ROLE_K = 8, 8, 6
+NAME_BYTES = 1 + (MAIN_BITS + SKEL_BITS + ROLE_BITS) // 16
+_HEADER = struct.Struct("<BB4sBBBBB")
+
+
+class EntityEncodingError(FiulinkError):
+    """Bytes that are not an entity encoding, or encodings that cannot be compared."""
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedName:
+    flags: int
+    main: int
+    skel: int
+    roles: int
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedSubject:
+    """A decoded encoding. ``birth_date`` holds (full, swapped, year-month, year) tokens, 0
+    where the precision does not allow one (or the swap is the date itself)."""
+
+    normaliser: int
+    key_fingerprint: bytes
+    kind: int
+    names: tuple[EncodedName, ...]
+    birth_precision: int
+    birth_date: tuple[int, int, int, int]
+    nationalities: tuple[int, ...]
+    legal_forms: tuple[int, ...]
+
+
+def _fold(x: int, bits: int) -> int:
+    half = bits // 2
+    return (x >> half) ^ (x & ((1 << half) - 1))
+
+
+class _Filter:
+    """A keyed Bloom filter family: bigram -> bit mask (cached: the bigram alphabet is small)."""
+
+    __slots__ = ("_cache", "_key", "bits", "k")
+
+    def __init__(self, key: bytes, bits: int, k: int) -> None:
+        self._key, self.bits, self.k = key, bits, k
+        self._cache: dict[str, int] = {}
+
+    def gram_mask(self, gram: str) -> int:
+        mask = self._cache.get(gram)
+        if mask is None:
+            d = hashlib.blake2b(gram.encode(), key=self._key, digest_size=16).digest()
+            h1, h2 = int.from_bytes(d[:8], "little"), int.from_bytes(d[8:], "little") | 1
+            mask = 0
+            for i in range(self.k):
+                mask |= 1 << ((h1 + i * h2) % self.bits)
+            if len(self._cache) < 200_000:
+                self._cache[gram] = mask
+        return mask
+
+    def encode(self, parts: tuple[str, ...], tag: str = "") -> int:
+        x = 0
+        for p in parts:
+            padded = f"^{p}$"
+            for i in range(len(padded) - 1):
+                x |= self.gram_mask(tag + padded[i : i + 2])
+        return x
+
+
+class EntityEncoder:
+    """Binds the consortium key once; ``encode(subject)`` gives the bytes the hub may see."""
+
+    def __init__(self, key: bytes) -> None:
+        if not key:
+            raise ValueError("empty token key")
+
+        def field(name: str) -> bytes:
+            return hmac.new(key, f"fiulink/entities/{name}".encode(), hashlib.sha256).digest()
+
+        self.fingerprint = field("fingerprint")[:4]
+        self._main = _Filter(field("name-main"), MAIN_BITS, MAIN_K)
+        self._skel = _Filter(field("name-skeleton"), SKEL_BITS, SKEL_K)
+        self._roles = _Filter(field("name-roles"), ROLE_BITS, ROLE_K)
+        self._dob = hmac.new(field("birth-date"), digestmod=hashlib.sha256)
+        self._nat = hmac.new(field("country"), digestmod=hashlib.sha256)
+        self._legal = hmac.new(field("legal-form"), digestmod=hashlib.sha256)
+
+    @staticmethod
+    def _token(base: hmac.HMAC, text: str) -> bytes:
+        h = base.copy()
+        h.update(text.encode())
+        return h.digest()[:8]
+
+    def encode_name(self, form: NameForm) -> bytes:
+        flags = FLAG_ABJAD if form.abjad else 0
+        roles = 0
+        if form.before and form.after:
+            flags |= FLAG_ROLES
+            before = tuple(skeleton(p) for p in form.before)
+            after = tuple(skeleton(p) for p in form.after)
+            roles = self._roles.encode(before, "<") | self._roles.encode(after, ">")
+        main = _fold(self._main.encode(form.parts), MAIN_BITS)
+        skel = _fold(self._skel.encode(form.skeletons), SKEL_BITS)
+        return (
+            bytes((flags,))
+            + main.to_bytes(MAIN_BITS // 16, "little")
+            + skel.to_bytes(SKEL_BITS // 16, "little")
+            + _fold(roles, ROLE_BITS).to_bytes(ROLE_BITS // 16, "little")
+        )
+
+    def birth_date_tokens(self, bd: BirthDate | None) -> list[bytes]:
+        if bd is None:
+            return []
+        y = f"{bd.year:04d}"
+        if bd.month is None:
+            return [self._token(self._dob, f"y:{y}")]
+        ym = [self._token(self._dob, f"ym:{y}-{bd.month:02d}"), self._token(self._dob, f"y:{y}")]
+        if bd.day is None:
+            return ym
+        full = self._token(self._dob, f"f:{y}-{bd.month:02d}-{bd.day:02d}")
+        swapped = (
+            self._token(self._dob, f"f:{y}-{bd.day:02d}-{bd.month:02d}")
+            if bd.day <= 12 and bd.day != bd.month
+            else bytes(8)
+        )
+        return [full, swapped, *ym]
+
+    def encode(self, subject: Subject) -> bytes:
+        """The encoding of a subject; ``ValidationError`` naming each name that has no letters
+        or digits left after normalisation (emoji, marks only, empty)."""
+        names: list[bytes] = []
+        legal: set[str] = set()
+        problems: list[tuple[str, str]] = []
+        for i, name in enumerate(subject.names):
+            form = name_form(name, subject.kind)
+            if not form.parts:
+                problems.append((f"names[{i}]", "no letters or digits left after normalisation"))
+                continue
+            names.append(self.encode_name(form))
+            legal.update(form.legal_forms)
+        if problems or not names:
+            raise ValidationError(problems or [("names", "no name")])
+        countries = set(subject.nationalities) | ({subject.country} if subject.country else set())
+        nat = [self._token(self._nat, c) for c in sorted(countries)]
+        leg = [self._token(self._legal, f) for f in sorted(legal)]
+        dob = self.birth_date_tokens(subject.birth_date)
+        precision = subject.birth_date.precision if subject.birth_date else 0
+        header = _HEADER.pack(
+            FORMAT_VERSION,
+            NORMALISER_VERSION,
+            self.fingerprint,
+            KIND_CODES[subject.kind],
+            len(names),
+            precision,
+            len(nat),
+            len(leg),
+        )
+        return header + b"".join(names) + b"".join(dob) + b"".join(nat) + b"".join(leg)
+
+
+_DOB_TOKENS = {0: 0, 1: 1, 2: 2, 3: 4}
+
+
+def decode(data: bytes) -> EncodedSubject:
+    """Parse an encoding; ``EntityEncodingError`` if it is not one this version reads."""
+    if len(data) < _HEADER.size:
+        raise EntityEncodingError("entity encoding too short")
+    fmt, norm, fp, kind, n_names, prec, n_nat, n_leg = _HEADER.unpack_from(data)
+    if fmt != FORMAT_VERSION or kind not in (1, 2) or prec > 3:
+        raise EntityEncodingError(f"not an entity encoding of format {FORMAT_VERSION}")
+    n_dob = _DOB_TOKENS[prec]
+    if len(data) != _HEADER.size + n_names * NAME_BYTES + 8 * (n_dob + n_nat + n_leg):
+        raise EntityEncodingError("entity encoding has the wrong length")
+    pos = _HEADER.size
+    names = []
+    for _ in range(n_names):
+        m, s = pos + 1, pos + 1 + MAIN_BITS // 16
+        r = s + SKEL_BITS // 16
+        names.append(
+            EncodedName(
+                data[pos],
+                int.from_bytes(data[m:s], "little"),
+                int.from_bytes(data[s:r], "little"),
+                int.from_bytes(data[r : pos + NAME_BYTES], "little"),
+            )
+        )
+        pos += NAME_BYTES
+    tokens = [int.from_bytes(data[i : i + 8], "little") for i in range(pos, len(data), 8)]
+    dob = tokens[:n_dob]
+    padded = [0] * (4 - len(dob)) + dob  # (full, swapped, year-month, year)
+    full = (padded[0], padded[1], padded[2], padded[3])
+    return EncodedSubject(
+        norm,
+        fp,
+        kind,
+        tuple(names),
+        prec,
+        full,
+        tuple(tokens[n_dob : n_dob + n_nat]),
+        tuple(tokens[n_dob + n_nat :]),
+    )

@@ -1,0 +1,84 @@
+"""``fiulink pairs score`` through click's runner: good lines, bad lines, no key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from streams.cli import main
+
+GOOD = {
+    "id": "p1",
+    "a": {"kind": "person", "names": ["Ivan Petrov"], "birth_date": "1980-03-04", "nationalities": ["RU"]},
+    "b": {"kind": "person", "names": ["Иван Петров"], "birth_date": "1980-03-04", "nationalities": ["ru"]},
+}
+VETO = {
+    "id": 2,
+    "a": {"kind": "person", "names": ["Ivan Petrov"], "birth_date": "1980-03-04"},
+    "b": {"kind": "person", "names": ["Ivan Petrov"], "birth_date": "1966-10-10"},
+}
+ORG = {
+    "id": "o",
+    "a": {"kind": "organization", "names": ["ООО Ромашка"]},
+    "b": {"kind": "organization", "names": ["Romashka LLC"]},
+}
+BAD_DATE = {"id": 3, "a": {"names": ["X Y"]}, "b": {"names": ["X Y"], "birth_date": "1980-13-01"}}
+EMPTY_NAME = {"id": 4, "a": {"names": ["\u200b😀"]}, "b": {"names": ["Ivan"]}}
+
+
+def run(tmp_path: Path, lines: list[str], env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    f = tmp_path / "pairs.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    return runner.invoke(
+        main, ["pairs", "score", str(f)], env=env if env is not None else {"FIULINK_TOKEN_KEY": "k"}
+    )
+
+
+def test_scores_good_lines(tmp_path: Path) -> None:
+    res = run(
+        tmp_path,
+        [json.dumps(GOOD, ensure_ascii=False), json.dumps(VETO), json.dumps(ORG, ensure_ascii=False)],
+    )
+    assert res.exit_code == 0, res.output
+    out = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["p1", 2, "o"]
+    assert out[0]["decision"] == "match" and out[0]["match"] is True
+    assert out[0]["why"] == {"name": 1.0, "birth_date": "exact", "nationality": "agree"}
+    assert out[1]["decision"] == "no" and out[1]["why"]["birth_date"] == "contradicts"
+    assert out[2]["why"]["legal_form"] == "agree"
+    assert all(set(o) == {"id", "score", "match", "decision", "why"} for o in out)
+
+
+def test_bad_lines_are_named_and_the_rest_scored(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(GOOD, ensure_ascii=False),
+        "{not json",
+        json.dumps(BAD_DATE),
+        json.dumps(EMPTY_NAME),
+        "[1]",
+    ]
+    res = run(tmp_path, lines)
+    assert res.exit_code == 1
+    assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["p1"]
+    err = res.stderr
+    assert "pairs.jsonl:2: line: not JSON" in err
+    assert "pairs.jsonl:3: b.birth_date: month out of range" in err
+    assert "pairs.jsonl:4: a.names[0]: no letters or digits" in err
+    assert "pairs.jsonl:5: line: must be an object" in err
+    assert "Traceback" not in res.output
+
+
+def test_no_key_is_a_clear_error(tmp_path: Path) -> None:
+    res = run(tmp_path, [json.dumps(GOOD, ensure_ascii=False)], env={"FIULINK_TOKEN_KEY": ""})
+    assert res.exit_code == 1
+    assert "FIULINK_TOKEN_KEY" in res.stderr
+    assert res.stdout == ""
+
+
+def test_help_documents_the_line_format() -> None:
+    res = CliRunner().invoke(main, ["pairs", "score", "--help"])
+    assert res.exit_code == 0
+    assert "birth_date" in res.output and "why" in res.output

@@ -1,0 +1,103 @@
+"""Golden behaviour of the whole path: subjects -> encodings -> comparison."""
+
+from __future__ import annotations
+
+import pytest
+from entities_helpers import org, person
+
+from streams.core.entities import EntityEncoder, score_pairs
+
+
+def one(encoder: EntityEncoder, a, b):  # type: ignore[no-untyped-def]
+    return score_pairs(encoder, [(a, b)])[0]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (person("Ivan Petrov"), person("Иван Петров")),
+        (person("Петров Иван"), person("Ivan Petrov")),  # order of parts
+        (person("Shcherbakov Yuriy"), person("Ščerbakov Jurij")),  # two romanisation standards
+        (person("Mohammed bin Salman"), person("محمد بن سلمان")),  # abjad vs Latin
+        (person("Benjamin Netanyahu"), person("בנימין נתניהו")),
+        (person("Mr. José Müller"), person("jose muller")),  # honorific, diacritics, case
+        (org("Siemens AG"), org("SIEMENS Aktiengesellschaft")),
+        (org("ООО «Ромашка»"), org("Romashka LLC")),
+    ],
+)
+def test_same_entity_matches(encoder: EntityEncoder, a, b) -> None:  # type: ignore[no-untyped-def]
+    r = one(encoder, a, b)
+    assert r.decision == "match", r
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (person("Anna Schmidt"), person("Peter Novak")),
+        (person("Anna Schmidt"), person("Maria Schmidt")),  # one shared part is not the person
+        (org("Acme Holdings Ltd"), org("Zenith Trading GmbH")),
+    ],
+)
+def test_different_entities_do_not_match(encoder: EntityEncoder, a, b) -> None:  # type: ignore[no-untyped-def]
+    assert one(encoder, a, b).decision == "no"
+
+
+def test_reversed_patronymic_is_not_the_same_person(encoder: EntityEncoder) -> None:
+    # "Salman bin Muhammad" (Salman, son of Muhammad) is the father or the son of "Muhammad bin
+    # Salman", not the same man: the parts are equal, their roles are reversed.
+    r = one(encoder, person("Salman bin Muhammad"), person("Muhammad bin Salman"))
+    assert r.decision == "no"
+    assert r.why["order"] == "reversed"
+    # the same name with and without the particle is still the same person
+    assert one(encoder, person("Salman bin Muhammad"), person("Salman Muhammad")).decision == "match"
+
+
+def test_contradicting_full_birth_date_vetoes_a_name_match(encoder: EntityEncoder) -> None:
+    same = person("Ivan Petrov", dob="1980-03-04")
+    assert one(encoder, same, person("Иван Петров", dob="1980-03-04")).decision == "match"
+    r = one(encoder, same, person("Иван Петров", dob="1975-11-20"))
+    assert r.decision == "no"
+    assert r.why["birth_date"] == "contradicts"
+
+
+def test_exact_birth_date_rescues_a_weak_name_match(encoder: EntityEncoder) -> None:
+    a, b = person("Jon Smyth-Jones"), person("John Smith")
+    assert one(encoder, a, b).decision == "no"
+    a2, b2 = person("Jon Smyth-Jones", dob="1970-01-02"), person("John Smith", dob="1970-01-02")
+    r = one(encoder, a2, b2)
+    assert r.decision == "match"
+    assert r.why["birth_date"] == "exact"
+
+
+@pytest.mark.parametrize(
+    ("da", "db", "code"),
+    [
+        ("1980-03-04", "1980-04-03", "swapped"),
+        ("1980-03-04", "1980", "year"),
+        ("1980-03-04", "1980-03", "year_month"),
+        ("1980-03-04", "1980-03-09", "day_differs"),
+        ("1980-03-04", "1980-07-04", "month_differs"),
+        ("1980-03", "1981", "contradicts"),
+        ("1980-03-04", None, "missing"),
+    ],
+)
+def test_birth_date_signals(encoder: EntityEncoder, da: str, db: str | None, code: str) -> None:
+    r = one(encoder, person("Ivan Petrov", dob=da), person("Ivan Petrov", dob=db))
+    assert r.why["birth_date"] == code
+
+
+def test_nationality_signal(encoder: EntityEncoder) -> None:
+    a = person("Ivan Petrov", nat=("RU",))
+    assert one(encoder, a, person("Ivan Petrov", nat=("RU", "KZ"))).why["nationality"] == "agree"
+    assert one(encoder, a, person("Ivan Petrov", nat=("UA",))).why["nationality"] == "disagree"
+    assert one(encoder, a, person("Ivan Petrov")).why["nationality"] == "missing"
+
+
+def test_person_never_matches_organisation(encoder: EntityEncoder) -> None:
+    r = one(encoder, person("Jordan"), org("Jordan"))
+    assert (r.score, r.decision, r.why) == (0.0, "no", {"kind": "differs"})
+
+
+def test_best_alias_counts(encoder: EntityEncoder) -> None:
+    a = person("Abu Bakr", "Ibrahim Awad Ibrahim Ali al-Badri")
+    assert one(encoder, a, person("Ibrahim Awad Ibrahim al-Badri")).decision == "match"
