@@ -1,13 +1,20 @@
-"""``fiulink publish``: JSON Lines -> validated StrReport records -> each report's FIU feed.
+"""``fiulink publish``: JSON Lines -> checked StrReport records -> each report's FIU feed.
 
-Every line read is either published or rejected (valid + rejected = lines read). A rejected line
-is named on stderr as ``file:line: field.path: reason`` and kept, with its reasons, in
-``<file>.rejects.jsonl`` beside the input: rejected raw data stays with the FIU.
+Every line read is either published or rejected (published + rejected = lines read). Before
+anything leaves, each line gets the checks the hub's worker runs (``streams.feed_check``): errors
+reject it, warnings (an identifier that fails validation, an unknown key) are reported and the
+report is still published, as the hub still matches its other identifiers; ``strict`` rejects
+those too. Each problem is named on stderr as ``file:line: field.path: reason`` and kept, with
+the line, beside the input: a rejected line in ``<file>.rejects.jsonl`` (rejected raw data
+stays with the FIU), a published one with warnings in ``<file>.warnings.jsonl``. Both files are
+written even when stderr is gone, and even when publishing stops half-way. A file that begins
+with ``[`` (a JSON array) is refused whole, saying so once.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Iterable
@@ -19,19 +26,26 @@ from streams.codec import codec
 from streams.config import Settings
 from streams.core.extract import identifiers_of
 from streams.core.tokens import Tokenizer
-from streams.core.validate import validate_report
+from streams.feed_check import JSON_ARRAY, check_line
 from streams.kafka.clients import producer
 from streams.kafka.topics import existing_topics
+
+Problems = list[tuple[str, str]]
 
 
 @dataclass
 class PublishStats:
     read: int = 0
     published: int = 0
+    warned: int = 0  # published with warnings
     rejected: int = 0
     failed_sends: int = 0
     seconds: float = 0.0
     per_topic: dict[str, int] = field(default_factory=dict)
+    problems: dict[str, int] = field(default_factory=dict)  # "field: reason" (indices dropped) -> lines
+
+    def top_problems(self, n: int = 5) -> list[tuple[str, int]]:
+        return sorted(self.problems.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
     @property
     def rate(self) -> float:
@@ -40,6 +54,18 @@ class PublishStats:
 
 def rejects_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.rejects.jsonl")
+
+
+def warnings_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.warnings.jsonl")
+
+
+@dataclass
+class Kept:
+    """The lines of one file kept with their problems: rejected ones, and published ones with warnings."""
+
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def tokenize_at_source(report: dict[str, Any], tokenizer: Tokenizer) -> dict[str, Any]:
@@ -64,90 +90,130 @@ def tokenize_at_source(report: dict[str, Any], tokenizer: Tokenizer) -> dict[str
     return {**report, "subjects": subjects, "transactions": txs, "tokens": report["tokens"] + tokens}
 
 
+def _general(path: str, reason: str) -> str:
+    """A problem without its list indices and values, to count alike problems together."""
+    where = re.sub(r"\[\d+\]", "[]", path) or "<record>"
+    return f"{where}: {reason.split(':', 1)[0].split(' (', 1)[0]}"
+
+
 class Publisher:
     def __init__(
         self,
         settings: Settings,
         *,
         tokenize: bool = False,
-        err: TextIO = sys.stderr,
+        strict: bool = False,
+        dry_run: bool = False,
+        err: TextIO | None = None,
         progress_every: float = 2.0,
         rate: float | None = None,
     ) -> None:
         self.settings = settings
         self.rate = rate
-        self.err = err
+        self.strict = strict
+        self.dry_run = dry_run
+        self.err = err if err is not None else sys.stderr  # None: no stderr at all (fd 2 closed)
         self.progress_every = progress_every
         self.tokenizer = Tokenizer(settings.require_key(), settings.token_key_id) if tokenize else None
         self.codec = codec()
-        self.topics = {t for t in existing_topics(settings) if t.startswith(settings.topics.reports)}
-        self.producer = producer(settings)
+        self.topics: set[str] | None = None  # dry run: no broker, feed topics unknown
+        self.producer: Any = None
+        if not dry_run:
+            self.topics = {t for t in existing_topics(settings) if t.startswith(settings.topics.reports)}
+            self.producer = producer(settings)
         self.stats = PublishStats()
         self._warned: set[str] = set()
 
+    def say(self, text: str) -> None:
+        """A line on stderr; never fails (stderr may be closed: the rejects file still counts)."""
+        if self.err is None:
+            return
+        try:
+            print(text, file=self.err)
+        except (OSError, ValueError):
+            self.err = None
+
     def _failed(self, exc: Exception) -> None:
         self.stats.failed_sends += 1
-        print(f"error: a send failed: {exc}", file=self.err)
+        self.say(f"error: a send failed: {exc}")
 
     def publish(self, paths: Iterable[Path]) -> PublishStats:
         start = time.monotonic()
-        for path in paths:
-            self._publish_file(Path(path), start)
-        self.producer.flush()
-        self.producer.close()
+        try:
+            for path in paths:
+                self._publish_file(Path(path), start)
+        finally:
+            if self.producer is not None:
+                self.producer.flush()
+                self.producer.close()
         self.stats.published -= self.stats.failed_sends
         self.stats.seconds = time.monotonic() - start
         return self.stats
 
-    def _reject(
-        self, rejects: list[dict[str, Any]], where: str, line: str, problems: list[tuple[str, str]]
-    ) -> None:
-        self.stats.rejected += 1
-        for path, why in problems:
-            print(f"{where}: {path or '<record>'}: {why}", file=self.err)
-        rejects.append(
-            {"where": where, "problems": [{"field": p, "reason": w} for p, w in problems], "line": line}
-        )
+    def _note(self, kept: Kept, where: str, line: str, errors: Problems, warnings: Problems, *,
+              quiet: bool = False) -> bool:  # fmt: skip
+        """Name each problem (on stderr unless ``quiet``) and keep the line: in the rejects file
+        when it is rejected, in the warnings file when it is published. True if rejected."""
+        rejected = bool(errors) or (self.strict and bool(warnings))
+        if rejected:
+            self.stats.rejected += 1
+        else:
+            self.stats.warned += 1
+        for problems in (errors, warnings):
+            for path, why in problems:
+                if not quiet:
+                    self.say(f"{where}: {path or '<record>'}: {why}")
+                key = _general(path, why)
+                self.stats.problems[key] = self.stats.problems.get(key, 0) + 1
+        problems = [{"field": p, "reason": w, "severity": "error"} for p, w in errors]
+        problems += [{"field": p, "reason": w, "severity": "warning"} for p, w in warnings]
+        entry = {"where": where, "published": not rejected, "problems": problems, "line": line}
+        (kept.rejects if rejected else kept.warnings).append(entry)
+        return rejected
 
     def _publish_file(self, path: Path, start: float) -> None:
-        rejects: list[dict[str, Any]] = []
+        kept = Kept()
+        try:
+            self._read_file(path, start, kept)
+        finally:
+            for out, entries, what in ((rejects_path(path), kept.rejects, "rejected line(s)"),
+                                       (warnings_path(path), kept.warnings, "line(s) published with warnings")):  # fmt: skip
+                if entries:
+                    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in entries))
+                    self.say(f"{len(entries)} {what} of {path} kept in {out}")
+                else:
+                    out.unlink(missing_ok=True)
+
+    def _read_file(self, path: Path, start: float, kept: Kept) -> None:
         last = time.monotonic()
+        lines = 0
+        array_at: int | None = None  # the line a JSON array begins on: the whole file is refused
         with path.open(encoding="utf-8", errors="replace") as f:
             for lineno, line in enumerate(f, 1):
                 if not line.strip():
                     continue
+                lines += 1
                 self.stats.read += 1
                 where = f"{path}:{lineno}"
-                try:
-                    obj = json.loads(line)
-                except (ValueError, RecursionError) as exc:
-                    self._reject(rejects, where, line.rstrip("\n"), [("", f"not valid JSON: {exc}")])
-                    continue
-                record, problems = validate_report(obj)
-                if record is None:
-                    self._reject(rejects, where, line.rstrip("\n"), problems)
-                    continue
-                topic = self.settings.topics.feed(record["fiu"])
-                if topic not in self.topics:
-                    if topic not in self._warned:
-                        self._warned.add(topic)
-                        print(
-                            f"error: no feed topic {topic}: is {record['fiu']} in the policy's fius? "
-                            f"(run `fiulink topics create --policy FILE`)",
-                            file=self.err,
-                        )
-                    self._reject(
-                        rejects, where, line.rstrip("\n"), [("fiu", f"no feed topic {topic} for this FIU")]
+                raw = line.rstrip("\n")
+                if lines == 1 and line.lstrip().startswith("["):
+                    array_at = lineno
+                if array_at is not None:
+                    why = (
+                        JSON_ARRAY
+                        if lineno == array_at
+                        else f"{JSON_ARRAY} (the array begins at line {array_at})"
                     )
+                    self._note(kept, where, raw, [("", why)], [], quiet=lineno != array_at)
                     continue
-                if self.tokenizer is not None:
-                    record = tokenize_at_source(record, self.tokenizer)
-                value = self.codec.encode("StrReport", record, check=False)  # validate_report built it
-                self.producer.send(topic, key=record["report_id"].encode(), value=value).add_errback(
-                    self._failed
-                )
-                self.stats.published += 1
-                self.stats.per_topic[topic] = self.stats.per_topic.get(topic, 0) + 1
+                checked = check_line(line)
+                record, errors = checked.record, list(checked.errors)
+                if record is not None:
+                    errors += self._no_feed(record)
+                if (errors or checked.warnings) and self._note(kept, where, raw, errors, checked.warnings):
+                    continue
+                assert record is not None  # no errors: validate_report built it
+                self._send(record)
                 now = time.monotonic()
                 if self.rate:  # a steady offered rate: wait until this record is due
                     ahead = start + self.stats.published / self.rate - now
@@ -156,14 +222,35 @@ class Publisher:
                 if now - last >= self.progress_every:
                     last = now
                     rate = self.stats.published / (now - start)
-                    print(
+                    self.say(
                         f"  {path.name}: line {lineno}, {self.stats.published} published, "
-                        f"{self.stats.rejected} rejected, {rate:,.0f} records/s",
-                        file=self.err,
+                        f"{self.stats.rejected} rejected, {rate:,.0f} records/s"
                     )
-        out = rejects_path(path)
-        if rejects:
-            out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rejects))
-            print(f"{len(rejects)} rejected line(s) of {path} kept in {out}", file=self.err)
-        else:
-            out.unlink(missing_ok=True)
+        if lines == 0:
+            self.say(f"warning: {path} is empty: no reports in it")
+        elif array_at is not None and lines > 1:
+            self.say(f"{path}: the other {lines - 1} line(s) of the array rejected as well")
+
+    def _no_feed(self, record: dict[str, Any]) -> Problems:
+        """The error of a report whose FIU has no feed topic (said once per topic); none in a dry run."""
+        topic = self.settings.topics.feed(record["fiu"])
+        if self.topics is None or topic in self.topics:
+            return []
+        if topic not in self._warned:
+            self._warned.add(topic)
+            self.say(
+                f"error: no feed topic {topic}: is {record['fiu']} in the policy's fius? "
+                f"(run `fiulink topics create --policy FILE`)"
+            )
+        return [("fiu", f"no feed topic {topic} for this FIU")]
+
+    def _send(self, record: dict[str, Any]) -> None:
+        """Send one checked report to its FIU's feed (counted only, in a dry run)."""
+        topic = self.settings.topics.feed(record["fiu"])
+        if self.tokenizer is not None:
+            record = tokenize_at_source(record, self.tokenizer)
+        if self.producer is not None:
+            value = self.codec.encode("StrReport", record, check=False)  # validate_report built it
+            self.producer.send(topic, key=record["report_id"].encode(), value=value).add_errback(self._failed)
+        self.stats.published += 1
+        self.stats.per_topic[topic] = self.stats.per_topic.get(topic, 0) + 1
