@@ -67,8 +67,15 @@ def check_answer(state: ConsentState, match_id: str) -> Record:
         )
     answer = (state.answers or {}).get(match_id)
     if answer is not None:
-        said = "granted" if answer.get("granted") else "refused"
-        raise FiulinkError(f"{fiu} already answered match {match_id}: {said} at {answer.get('created_at')}")
+        if answer.get("granted"):
+            raise FiulinkError(
+                f"{fiu} already answered match {match_id}: granted at {answer.get('created_at')} "
+                "(a grant cannot be taken back)"
+            )
+        raise FiulinkError(
+            f"{fiu} already answered match {match_id}: refused at {answer.get('created_at')} "
+            "(to grant after all, add --force: the hub releases the hit on a later grant)"
+        )
     return request
 
 

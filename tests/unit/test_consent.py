@@ -33,6 +33,11 @@ def test_pending_is_the_fius_own_requests_without_an_answer_oldest_first() -> No
         ("m3", {}, "FR was not asked for consent on match m3 (its notifications for it: hit)"),
         ("m4", {}, "unknown match m4 for FR"),
         ("m1", {"m1": {"granted": True, "created_at": "T1"}}, "FR already answered match m1: granted at T1"),
+        (
+            "m1",
+            {"m1": {"granted": False, "created_at": "T1"}},
+            "FR already answered match m1: refused at T1 (to grant after all, add --force",
+        ),
     ],
 )
 def test_an_answer_that_cannot_be_given_says_why(mid: str, answers: dict, why: str) -> None:
