@@ -22,8 +22,9 @@ $(KAFKA_LIBS)/.fetched: kafka/pom.xml
 	mvn -q -B -f kafka/pom.xml $(MVN_DEP) -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(KAFKA_LIBS)
 	@touch $@
 
+# The demo keeps its state in ./var (make clean removes it) unless FIULINK_HOME says otherwise.
 demo: setup
-	$(BIN)/fiulink demo
+	FIULINK_HOME=$${FIULINK_HOME:-$(CURDIR)/var} $(BIN)/fiulink demo
 
 lint: setup
 	$(BIN)/ruff check streams tests bench

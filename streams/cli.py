@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from streams.config import Settings
+from streams.config import Settings, version
 from streams.errors import FiulinkError, InvalidIdentifierError
 
 EXIT_INVALID = 2
@@ -35,13 +35,16 @@ def settings_from(ctx: click.Context, **overrides: Any) -> Settings:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(version(), "--version", prog_name="fiulink", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """fiulink: cross-border correlation of suspicious-transaction reports between FIUs.
 
     \b
     Environment: FIULINK_BOOTSTRAP (Kafka, default 127.0.0.1:9092), FIULINK_HOME (local state,
-    default ./var), FIULINK_TOKEN_KEY (consortium key), FIULINK_POLICY (sharing policy file).
+    default $XDG_DATA_HOME/fiulink or ~/.local/share/fiulink, whatever the current directory),
+    FIULINK_TOKEN_KEY (consortium key), FIULINK_POLICY (sharing policy file).
+    Reference: README.md and docs/feed.md (the report fields).
     """
     ctx.obj = Settings.from_env()
 
@@ -73,7 +76,7 @@ def broker_start(ctx: click.Context, port: int | None, secure: bool) -> None:
     else:
         info = b.start(port=port)
     state = "already running" if already else "started"
-    click.echo(f"broker {state} (pid {info.pid}); bootstrap {info.bootstrap}", err=True)
+    click.echo(f"broker {state} (pid {info.pid}); bootstrap {info.bootstrap}; home {s.home}", err=True)
     click.echo(info.bootstrap)
 
 

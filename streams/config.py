@@ -7,6 +7,7 @@ or reads a key at import time: ``Settings.from_env()`` is called by the CLI and 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,10 +46,39 @@ def _count(name: str, text: str, what: str) -> int:
     return value
 
 
+def default_home(env: Mapping[str, str] | None = None) -> Path:
+    """Where local state lives unless FIULINK_HOME says otherwise: a per-user directory, never
+    the current one (``$XDG_DATA_HOME/fiulink``, else ``~/.local/share/fiulink``)."""
+    e = os.environ if env is None else env
+    xdg = e.get("XDG_DATA_HOME")
+    if xdg and Path(xdg).is_absolute():  # the XDG spec: a relative value is to be ignored
+        return Path(xdg) / "fiulink"
+    home = e.get("HOME")
+    return (Path(home) if home else Path.home()) / ".local" / "share" / "fiulink"
+
+
+def home_of(env: Mapping[str, str]) -> Path:
+    """FIULINK_HOME as an absolute path (a relative one is taken from where the command started,
+    once, so that child processes agree), or the per-user default."""
+    given = env.get("FIULINK_HOME")
+    return Path(given).expanduser().absolute() if given else default_home(env)
+
+
+def version() -> str:
+    """The installed fiulink's version (``fiulink --version``)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("fiulink")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 @dataclass(frozen=True)
 class Settings:
     bootstrap: str = "127.0.0.1:9092"
-    home: Path = Path("var")
+    home: Path = field(default_factory=default_home)
     token_key: bytes | None = None
     token_key_id: str = "k1"
     policy_path: Path | None = None
@@ -86,7 +116,7 @@ class Settings:
             }
         s = cls(
             bootstrap=e.get("FIULINK_BOOTSTRAP", cls.bootstrap),
-            home=Path(e.get("FIULINK_HOME", "var")),
+            home=home_of(e),
             token_key=key.encode() if key else None,
             token_key_id=e.get("FIULINK_TOKEN_KEY_ID", cls.token_key_id),
             policy_path=Path(policy) if policy else None,
