@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 KAFKA_LIBS := .kafka/libs
 MVN_DEP := org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies
 
-.PHONY: setup demo test lint bench bench-full smoke clean
+.PHONY: setup demo test lint bench bench-full bench-quality smoke clean
 setup: $(VENV)/.installed $(KAFKA_LIBS)/.fetched
 
 $(VENV)/.installed: pyproject.toml
@@ -39,6 +39,9 @@ bench: setup
 
 bench-full: setup
 	$(BIN)/python -m bench --full
+
+bench-quality: setup
+	$(BIN)/python -m bench.quality --slices
 
 smoke: setup
 	../shared/checks/contract-smoke

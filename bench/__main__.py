@@ -51,6 +51,8 @@ def main() -> None:
     say("core: identifiers normalised + tokenised per second (one core)")
     ids = last_json([sys.executable, "bench/bench_identifiers.py", "--seconds", "2"])
     res["identifiers_per_s"] = ids["identifiers_per_s"]
+    say("core: entity matching: subjects encoded/s, encoded pairs compared/s, bytes per person (one core)")
+    res.update(last_json([sys.executable, "bench/bench_entities.py"]))
     feed = e2e.prepare_feed(work / "feed", args.reports)
     say("core: correlation steps per second, dict store vs RocksDB store")
     res.update(core.run(feed))

@@ -46,20 +46,31 @@ MAX_PARTS = 12
 MAX_PART_CHARS = 40
 
 _ABJAD = re.compile(
-    r"[\u0590-\u05ff\u0600-\u06ff\u0700-\u074f\u0750-\u077f\u0780-\u07bf\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]"
-)
+    r"[\u0590-\u05ff\u0600-\u06ff\u0700-\u074f\u0750-\u077f\u0780-\u07bf\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\uac00-\ud7af]"
+)  # abjads, and Hangul (romanised far from its usual English spellings)
 _ARABIC_ARTICLE = re.compile(r"(?<![\u0600-\u06ff])ال(?!له)(?=[\u0600-\u06ff]{2,})")
 _EAST_ASIAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,4}")
 _ROMANISATION = str.maketrans(
-    {"š": "sh", "č": "ch", "ž": "zh", "ŝ": "shch", "ş": "sh", "ș": "sh", "ț": "ts", "ţ": "ts"}
+    {
+        "š": "sh",
+        "č": "ch",
+        "ž": "zh",
+        "ŝ": "shch",
+        "ş": "sh",
+        "ș": "sh",
+        "ț": "ts",
+        "ţ": "ts",
+        "û": "yu",
+        "â": "ya",
+    }
 )
 _QUOTES = str.maketrans("", "", "'\"`´‘’ʼʹʺ″′ʿʾ")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_FOLD = re.compile(r"shch|sch|tch|sh|ch|zh|kh|gh|ph|th|dh|ts|tz|tc|ck|cz|sz|ou|oo|ee|ie|q|x|w|y|j")
+_FOLD = re.compile(r"shch|sch|tch|sh|ch|zh|kh|gh|ph|th|dh|ts|tz|tc|ck|cz|sz|ou|oo|ee|ie|io|eo|eu|q|x|w|y|j")
 _FOLD_TO = {
     "shch": "s", "sch": "s", "tch": "c", "sh": "s", "ch": "c", "zh": "z", "kh": "h", "gh": "g",
     "ph": "f", "th": "t", "dh": "d", "ts": "c", "tz": "c", "tc": "c", "ck": "k", "cz": "c",
-    "sz": "s", "ou": "u", "oo": "u", "ee": "i", "ie": "e", "q": "k", "x": "ks", "w": "v",
+    "sz": "s", "ou": "u", "oo": "u", "ee": "i", "ie": "e", "io": "e", "eo": "o", "eu": "u", "q": "k", "x": "ks", "w": "v",
     "y": "i", "j": "i",
 }  # fmt: skip
 _DOUBLES = re.compile(r"(.)\1+")
@@ -107,7 +118,7 @@ def to_ascii(text: str) -> str:
     text = _EAST_ASIAN_RUN.sub(
         lambda m: f" {_latin(m.group()[0])} {_latin(m.group()[1:]).replace(' ', '')} ", text
     )
-    return _latin(text).lower()
+    return " ".join(_latin(w) for w in text.split()).lower()  # per word: words repeat, the cache hits
 
 
 @lru_cache(maxsize=1 << 16)
@@ -156,8 +167,10 @@ def name_form(name: str, kind: str) -> NameForm:
     after: list[str] = []
     seen_patronymic = False
     only_particles = all(w in PARTICLES or w in PATRONYMIC for w in words)
-    for w in words[: MAX_PARTS * 2]:
-        if w in PATRONYMIC and parts and kind == "person" and not only_particles:
+    words = words[: MAX_PARTS * 2]
+    for i, w in enumerate(words):
+        between = bool(parts) and i < len(words) - 1  # a particle only between two parts
+        if w in PATRONYMIC and between and kind == "person" and not only_particles:
             seen_patronymic = True
             continue
         if w in PARTICLES and not only_particles:

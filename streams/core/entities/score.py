@@ -48,11 +48,12 @@ DOB_CODES = (
 AGREE_CODES = ("missing", "agree", "disagree")
 
 # name similarity -> weight (piecewise linear)
-NAME_X = np.array([0.0, 0.4, 0.6, 0.7, 0.8, 0.9, 1.0])
+NAME_X = np.array([0.0, 0.4, 0.54, 0.64, 0.74, 0.84, 1.0])
 NAME_Y = np.array([-8.0, -6.0, -3.0, -1.2, 0.6, 2.2, 3.6])
-ABJAD_SKELETON = 0.92  # weight of the skeleton similarity when a side is in an abjad script
+ABJAD_SKELETON = 1.0  # weight of the skeleton similarity when a side is in an abjad script
+CONTAINED = 0.8  # weight of one name contained in the other ("Livia" in "Livia Swetnam")
 REVERSED_FACTOR = 0.55  # name similarity kept when patronymic roles are reversed
-W_DOB = np.array([0.0, 4.0, 2.5, 1.2, 0.5, -1.0, -2.5, -9.0])
+W_DOB = np.array([0.0, 3.0, 2.5, 1.2, 0.5, -1.0, -2.5, -9.0])
 W_NATIONALITY = np.array([0.0, 0.6, -1.2])
 W_COUNTRY = np.array([0.0, 0.6, -2.0])
 W_LEGAL_FORM = np.array([0.0, 0.4, -0.8])
@@ -112,7 +113,10 @@ def name_similarity(a: Batch, ia: I64, b: Batch, ib: I64) -> tuple[F64, B]:
         pma, psa, pra = a.main_pc[ia, i], a.skel_pc[ia, i], a.roles_pc[ia, i]
         for j in range(b.flags.shape[1]):
             fb = b.flags[ib, j]
-            sim = _dice(ma, b.main[ib, j], pma, b.main_pc[ib, j])
+            mb, pmb = b.main[ib, j], b.main_pc[ib, j]
+            inter = np.bitwise_count(ma & mb).sum(axis=-1, dtype=np.int32)
+            sim = 2.0 * inter / np.maximum(pma + pmb, 1)
+            sim = np.maximum(sim, CONTAINED * inter / np.maximum(np.minimum(pma, pmb), 1))
             abjad = ((fa | fb) & FLAG_ABJAD) != 0
             if abjad.any():
                 sk = _dice(sa, b.skel[ib, j], psa, b.skel_pc[ib, j]) * ABJAD_SKELETON
