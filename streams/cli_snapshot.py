@@ -46,8 +46,9 @@ def snapshot(ctx: click.Context, once: bool, interval: float, keep: int, batch_r
 
     The single writer of $FIULINK_HOME/snapshot/live.duckdb: report metadata (never narratives
     or raw identifiers), sightings, matches, notifications, audit, consents and dead letters,
-    upserted by id, with the consumed offsets stored in the same transaction (a crash and restart
-    neither loses nor duplicates a row). Snapshots go to $FIULINK_HOME/snapshots/, the newest is
+    keyed by id (audit keeps a decision's first record, consents every answer), with the
+    consumed offsets stored in the same transaction (a crash and restart neither loses nor
+    duplicates a row). Snapshots go to $FIULINK_HOME/snapshots/, the newest is
     latest.duckdb; query them with `fiulink query` or `duckdb -readonly`."""
     from streams.snapshot.runner import Snapshotter
 
@@ -72,21 +73,26 @@ def snapshot(ctx: click.Context, once: bool, interval: float, keep: int, batch_r
     type=click.Path(dir_okay=False, path_type=Path),
     help="snapshot file (default: the latest under $FIULINK_HOME/snapshots)",
 )
+@click.option(
+    "--full", is_flag=True, help="table: print every value whole (default: cut at 60 characters with …)"
+)
 @click.pass_context
 @fail_clearly
-def query(ctx: click.Context, statement: str, fmt: str, snapshot_path: Path | None) -> None:
-    """Run SQL on the latest published snapshot (read-only).
+def query(ctx: click.Context, statement: str, fmt: str, snapshot_path: Path | None, full: bool) -> None:
+    """Run one SQL statement on the latest published snapshot (read-only).
 
     \b
     Tables: reports, sightings, matches, notifications, audit, consents, dead_letters,
     report_clusters, _offsets, _snapshot. Views: cross_border_links, clusters, exchange_matrix,
-    hot_identifiers, consent_backlog, dead_letters_by_reason.
-    csv is a header line then the rows; json is one object per line."""
+    hot_identifiers, consent_backlog (age_seconds, age_hours), dead_letters_by_reason.
+    audit keeps the first record of each decision; consents keeps every answer (append-only).
+    csv is a header line then the rows; json is one object per line (neither cuts values);
+    table cuts values at 60 characters unless --full. Several statements at once are refused."""
     from streams.snapshot.publisher import snapshots_dir
     from streams.snapshot.query import resolve, run, write
 
     path = resolve(snapshots_dir(settings_from(ctx)), snapshot_path)
-    write(run(path, statement), fmt, sys.stdout)
+    write(run(path, statement), fmt, sys.stdout, full=full)
 
 
 @click.command()

@@ -2,6 +2,8 @@
 
 CSV is a header line then one line per row, nothing else. JSON is one object per row per line
 (like ``fiulink tail``). Lists and structs are JSON in CSV and table output; timestamps are ISO-8601.
+A table cuts cells at ``MAX_CELL`` characters (marked ``…``) unless ``full``; CSV and JSON never
+cut. One statement per call: input with several is refused.
 """
 
 from __future__ import annotations
@@ -47,11 +49,20 @@ def resolve(directory: Path, path: Path | None) -> Path:
 
 
 def run(snapshot: Path, statement: str) -> Result:
-    """Run one SQL statement on a snapshot opened read-only; every row is fetched."""
+    """Run one SQL statement on a snapshot opened read-only; every row is fetched. Input with
+    more than one statement is refused (one result per call: CSV is a header then its rows)."""
     import duckdb
 
     con = connect(snapshot, read_only=True)
     try:
+        statements = con.extract_statements(statement)
+        if len(statements) != 1:
+            raise FiulinkError(
+                "no SQL statement given"
+                if not statements
+                else f"{len(statements)} SQL statements given: fiulink query runs one at a time "
+                "(run each with its own `fiulink query`)"
+            )
         cur = con.execute(statement)
         if cur.description is None:
             return Result([], [])
@@ -97,7 +108,8 @@ def cell(value: Any) -> str:
     return str(v)
 
 
-def write(result: Result, fmt: str, out: TextIO) -> None:
+def write(result: Result, fmt: str, out: TextIO, *, full: bool = False) -> None:
+    """``full``: table cells printed whole (CSV and JSON always are)."""
     if fmt == "csv":
         w = csv.writer(out, lineterminator="\n")
         w.writerow(result.columns)
@@ -109,14 +121,17 @@ def write(result: Result, fmt: str, out: TextIO) -> None:
             )
             out.write("\n")
     elif fmt == "table":
-        out.write(table(result.columns, [[cell(v) for v in row] for row in result.rows]))
+        rows = [[cell(v) for v in row] for row in result.rows]
+        out.write(table(result.columns, rows, max_cell=None if full else MAX_CELL))
     else:
         raise FiulinkError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
 
 
-def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """An aligned text table; long cells are cut to MAX_CELL characters."""
-    cut = [[c if len(c) <= MAX_CELL else c[: MAX_CELL - 1] + "…" for c in r] for r in rows]
+def table(columns: Sequence[str], rows: Sequence[Sequence[str]], *, max_cell: int | None = MAX_CELL) -> str:
+    """An aligned text table; cells longer than ``max_cell`` characters are cut (None: never)."""
+    cut = [
+        [c if max_cell is None or len(c) <= max_cell else c[: max_cell - 1] + "…" for c in r] for r in rows
+    ]
     widths = [max([len(h), *(len(r[i]) for r in cut)]) for i, h in enumerate(columns)]
     line = "-+-".join("-" * w for w in widths)
     fmt = " | ".join(f"{{:<{w}}}" for w in widths)

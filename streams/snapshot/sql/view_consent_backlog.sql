@@ -1,6 +1,7 @@
 -- Consent requests still waiting: a consent_request notification (sent to the FIU whose report
 -- would be revealed) with no later 'released' or 'refused' decision from that FIU on that match.
--- age is measured from the request to the time of the query.
+-- The age is measured from the request to the time of the query, in two units: age_seconds
+-- (whole seconds, BIGINT) and age_hours (hours, DOUBLE).
 CREATE OR REPLACE VIEW consent_backlog AS
 SELECT
     n.match_id,
@@ -10,7 +11,7 @@ SELECT
     n.match_kind,
     n.notification_id,
     n.created_at            AS requested_at,
-    now() - n.created_at    AS age,
+    date_diff('second', n.created_at, now())          AS age_seconds,
     date_diff('second', n.created_at, now()) / 3600.0 AS age_hours
 FROM notifications AS n
 WHERE n.type = 'consent_request'

@@ -101,3 +101,34 @@ def test_query_command_end_to_end(home: Path, tmp_path: Path) -> None:
     empty = runner.invoke(main, ["query", "SELECT 1"], env={"FIULINK_HOME": str(tmp_path / "empty")})
     assert empty.exit_code == 1
     assert "fiulink snapshot --once" in empty.stderr and empty.stdout == ""
+
+
+def test_full_prints_long_values_whole_in_a_table(home: Path) -> None:
+    runner, env = CliRunner(), {"FIULINK_HOME": str(home)}
+    sql = "SELECT repeat('k1:ab', 30) AS token"  # 150 characters
+    cut = runner.invoke(main, ["query", sql], env=env)
+    assert cut.exit_code == 0 and "…" in cut.stdout and ("k1:ab" * 30) not in cut.stdout
+    whole = runner.invoke(main, ["query", sql, "--full"], env=env)
+    assert whole.exit_code == 0 and "…" not in whole.stdout
+    assert whole.stdout.splitlines()[2] == "k1:ab" * 30
+
+
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        ("SELECT 1; SELECT 2", "error: 2 SQL statements given: fiulink query runs one at a time"),
+        ("SELECT 1; DROP TABLE notifications;", "error: 2 SQL statements given"),
+        ("  ;  ", "error: no SQL statement given"),
+    ],
+)
+def test_several_statements_are_refused_in_one_line(home: Path, sql: str, said: str) -> None:
+    done = CliRunner().invoke(main, ["query", sql], env={"FIULINK_HOME": str(home)})
+    assert done.exit_code == 1 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith(said)
+
+
+def test_one_statement_with_a_trailing_semicolon_runs(home: Path) -> None:
+    done = CliRunner().invoke(
+        main, ["query", "SELECT 7 AS n;", "--format", "csv"], env={"FIULINK_HOME": str(home)}
+    )
+    assert done.exit_code == 0 and done.stdout == "n\n7\n"
