@@ -18,9 +18,9 @@ from typing import Any
 
 Pair = tuple[str, str, str, dict[str, Any], dict[str, Any], bool]
 
-RU_FIRST_M = ["Александр", "Алексей", "Андрей", "Борис", "Вадим", "Василий", "Виктор", "Владимир", "Всеволод", "Вячеслав", "Геннадий", "Георгий", "Григорий", "Денис", "Дмитрий", "Евгений", "Егор", "Иван", "Игорь", "Илья", "Кирилл", "Константин", "Леонид", "Максим", "Михаил", "Николай", "Олег", "Павел", "Пётр", "Роман", "Сергей", "Станислав", "Степан", "Фёдор", "Юрий", "Ярослав"]  # noqa: E501
-RU_FIRST_F = ["Алёна", "Анастасия", "Анна", "Валентина", "Галина", "Дарья", "Евгения", "Екатерина", "Елена", "Жанна", "Зоя", "Ирина", "Ксения", "Людмила", "Мария", "Наталья", "Ольга", "Светлана", "Татьяна", "Юлия", "Яна"]  # noqa: E501
-RU_SURNAMES = ["Иванов", "Петров", "Сидоров", "Смирнов", "Кузнецов", "Попов", "Васильев", "Соколов", "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв", "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв", "Сергеев", "Кудрявцев", "Щербаков", "Жуков", "Хабибуллин", "Цветков", "Чернышёв", "Шевчук", "Юсупов", "Ильин", "Гусев", "Тихонов", "Журавлёв", "Крылов", "Белоусов", "Ершов", "Быков"]  # noqa: E501
+RU_FIRST_M = ["Александр", "Алексей", "Андрей", "Борис", "Вадим", "Василий", "Виктор", "Владимир", "Всеволод", "Вячеслав", "Геннадий", "Георгий", "Григорий", "Денис", "Дмитрий", "Евгений", "Егор", "Иван", "Игорь", "Илья", "Кирилл", "Константин", "Леонид", "Максим", "Михаил", "Николай", "Олег", "Павел", "Пётр", "Роман", "Сергей", "Станислав", "Степан", "Фёдор", "Юрий", "Ярослав"]  # fmt: skip
+RU_FIRST_F = ["Алёна", "Анастасия", "Анна", "Валентина", "Галина", "Дарья", "Евгения", "Екатерина", "Елена", "Жанна", "Зоя", "Ирина", "Ксения", "Людмила", "Мария", "Наталья", "Ольга", "Светлана", "Татьяна", "Юлия", "Яна"]  # fmt: skip
+RU_SURNAMES = ["Иванов", "Петров", "Сидоров", "Смирнов", "Кузнецов", "Попов", "Васильев", "Соколов", "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв", "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв", "Сергеев", "Кудрявцев", "Щербаков", "Жуков", "Хабибуллин", "Цветков", "Чернышёв", "Шевчук", "Юсупов", "Ильин", "Гусев", "Тихонов", "Журавлёв", "Крылов", "Белоусов", "Ершов", "Быков"]  # fmt: skip
 ROMANISATIONS = ["icao_doc_9303", "bgn_pcgn", "ala_lc", "gost_779", "scientific", "wikipedia", "mvd_310", "mvd_782", "ungegn_1987", "telegram", "yandex_money", "iso_9_1954", "bs_2979"]  # fmt: skip
 
 # (Arabic script, English spellings) — common given names and family names
@@ -58,7 +58,7 @@ KOREAN = [
     ("이승만", "Syngman Rhee"), ("정몽준", "Chung Mong-joon"), ("안철수", "Ahn Cheol-soo"), ("한덕수", "Han Duck-soo"),
     ("이낙연", "Lee Nak-yon"), ("김건희", "Kim Keon-hee"), ("이재용", "Lee Jae-yong"), ("구광모", "Koo Kwang-mo"),
 ]  # fmt: skip
-ORG_BASES = ["Alpha Trading", "Northwind Logistics", "Blue Ocean Shipping", "Golden Star Metals", "Silk Road Capital", "Orion Minerals", "Baltic Timber", "Eastern Pearl Holdings", "Atlas Consulting", "Nova Energy", "Green Valley Agro", "Red Sea Marine", "Polar Fish", "Sunrise Textiles", "Vector Security", "Crystal Water", "Iron Bridge Construction", "Kappa Pharma", "Delta Freight", "Omega Software", "Tiger Gold", "Cedar Real Estate", "Falcon Aviation", "Lotus Imports"]  # noqa: E501
+ORG_BASES = ["Alpha Trading", "Northwind Logistics", "Blue Ocean Shipping", "Golden Star Metals", "Silk Road Capital", "Orion Minerals", "Baltic Timber", "Eastern Pearl Holdings", "Atlas Consulting", "Nova Energy", "Green Valley Agro", "Red Sea Marine", "Polar Fish", "Sunrise Textiles", "Vector Security", "Crystal Water", "Iron Bridge Construction", "Kappa Pharma", "Delta Freight", "Omega Software", "Tiger Gold", "Cedar Real Estate", "Falcon Aviation", "Lotus Imports"]  # fmt: skip
 ORG_FORMS = [  # (Latin short, other spellings of the same legal form)
     ("LLC", ["Limited Liability Company", "L.L.C."]), ("Ltd", ["Limited", "Ltd."]), ("GmbH", ["Gesellschaft mit beschränkter Haftung"]),
     ("SARL", ["S.A.R.L.", "Société à responsabilité limitée"]), ("AG", ["Aktiengesellschaft"]), ("Inc", ["Incorporated", "Inc."]),
