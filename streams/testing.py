@@ -173,3 +173,67 @@ class CaseSystem:
         finally:
             self.server.shutdown()
             self.server.server_close()
+
+
+# -- a secure hub for tests ------------------------------------------------------------------
+@dataclass
+class SecureHub:
+    env: dict[str, str]
+    settings: Settings
+    tmp: Path
+
+    @property
+    def bootstrap(self) -> str:
+        return self.settings.bootstrap
+
+    @property
+    def policy(self) -> Path:
+        return self.tmp / "policy.toml"
+
+    def conf(self, principal: str) -> dict[str, Any]:
+        from streams.kafka import secure
+
+        return {"bootstrap_servers": self.bootstrap, **secure.client_config(self.settings, principal)}
+
+    def env_of(self, principal: str) -> dict[str, str]:
+        from streams.kafka import secure
+
+        return {
+            **self.env,
+            "FIULINK_SASL_USERNAME": principal,
+            "FIULINK_SASL_PASSWORD": secure.load_credentials(self.settings)[principal],
+        }
+
+    def cli(self, *args: str, principal: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = self.env_of(principal) if principal else self.env
+        return subprocess.run([*FIULINK, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+@contextmanager
+def started_secure_hub(tmp: Path, policy: str) -> Iterator[SecureHub]:
+    """A secure broker (SASL/SCRAM, ACLs) under ``tmp``, started and granted through the CLI as an
+    operator would (``broker start --secure``, ``topics create --secure``); stopped after."""
+    from streams.kafka.broker import EmbeddedBroker, free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "FIULINK_HOME": str(tmp / "home"),
+        "FIULINK_BOOTSTRAP": f"127.0.0.1:{port}",
+        "FIULINK_TOPIC_PREFIX": "fiulink.",
+        "FIULINK_TOKEN_KEY": "secure-test-key",
+    }
+    for k in ("FIULINK_SASL_USERNAME", "FIULINK_SASL_PASSWORD"):
+        env.pop(k, None)
+    settings = Settings.from_env(env)
+    hub = SecureHub(env, settings, tmp)
+    hub.policy.write_text(policy)
+    try:
+        started = hub.cli("broker", "start", "--secure")
+        assert started.returncode == 0, started.stderr[-3000:]
+        assert started.stdout.strip() == settings.bootstrap
+        granted = hub.cli("topics", "create", "--secure", "--policy", str(hub.policy), principal="hub")
+        assert granted.returncode == 0, granted.stderr[-3000:]
+        yield hub
+    finally:
+        EmbeddedBroker(settings).stop()

@@ -24,6 +24,8 @@ import faust
 from aiokafka.partitioner import DefaultPartitioner
 from faust.exceptions import FaustError
 
+from streams.app.batches import install as refuse_oversized_batches
+from streams.app.batches import rejected
 from streams.app.ingest import IngestPool, ingest_records
 from streams.app.offsets import harden_offsets
 from streams.app.send import BatchSender, finish
@@ -35,10 +37,15 @@ from streams.core.correlate import CorrelationRules, expired
 from streams.core.policy import SharingPolicy
 from streams.core.sightings import route
 from streams.core.tokens import Tokenizer
+from streams.errors import FiulinkError
 
 log = logging.getLogger("fiulink.worker")
 BATCH = 500
 WITHIN = 0.02
+
+
+async def _then(sends: Any, more: list[Send]) -> list[Send]:
+    return more + await sends
 
 
 def build_worker_app(settings: Settings, policy: SharingPolicy, rules: CorrelationRules) -> faust.App:
@@ -77,6 +84,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         processing_guarantee="at_least_once",
         **settings.extra.get("faust", {}),
     )
+    refuse_oversized_batches()  # a decompression bomb is a dead letter, not the worker's memory
     harden_offsets(app)  # never skip a record around a rebalance (issue #7): streams.app.offsets
 
     def raw_topic(*names: str) -> Any:
@@ -104,11 +112,26 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         pool = IngestPool(settings.ingest_processes, settings.require_key(), settings.token_key_id, policy,
                           rules, names, settings.partitions)  # fmt: skip
 
+    def refused(events: list[Any], stage: str) -> tuple[list[Any], Out]:
+        """The events to process, and the dead letters of refused batches' stand-ins."""
+        kept, dead = [], []
+        for e in events:
+            reason = rejected(*where(e))
+            if reason is None:
+                kept.append(e)
+            else:
+                dead.append(steps.dead_letter(*where(e), None, reason, stage=stage))
+        return kept, dead
+
     def ingest_batch(events: list[Any]) -> Any:
         """Reports -> dead letters, and the batch's sightings as one message per partition: in
         the ingest child processes if there are any (``streams.app.ingest``), else here."""
+        events, dead = refused(events, "ingest")
         records = [(*where(e), int((e.message.timestamp or 0) * 1000), e.value) for e in events]
-        return pool.run(records) if pool is not None else ingest_records(steps, records)
+        sends: list[Send] = [(t, k, v, None) for t, k, v in dead]
+        if pool is not None:
+            return _then(pool.run(records), sends)
+        return sends + ingest_records(steps, records)
 
     token_state, link_state = BatchTable(tokens), BatchTable(links)
 
@@ -131,7 +154,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         return emitted
 
     def notify_batch(events: list[Any]) -> list[Send]:
-        out: Out = []
+        events, out = refused(events, "notify")
         for event in events:
             link_state.partition = event.message.partition
             res, dead = guarded("notify", event, notify_one)
@@ -150,7 +173,10 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
             os._exit(70)
         except Exception as exc:
             topic, partition, offset = where(event)
-            log.exception("%s failed on %s/%s/%s", stage, topic, partition, offset)
+            if isinstance(exc, FiulinkError):  # the record's fault, named in its dead letter
+                log.warning("%s: %s/%s/%s dead-lettered: %s", stage, topic, partition, offset, exc)
+            else:
+                log.exception("%s failed on %s/%s/%s", stage, topic, partition, offset)
             reason = f"{type(exc).__name__}: {exc}"
             return None, [steps.dead_letter(topic, partition, offset, event.value, reason, stage=stage)]
 

@@ -49,6 +49,8 @@ from faust.transport.consumer import ensure_TP
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.types import TP, Message
 
+from streams.app.batches import rejected_end
+
 log = logging.getLogger("fiulink.offsets")
 
 RESEEK_AFTER = 1.0  # s: seek back again if the records of a seek-back have not come by then
@@ -92,9 +94,14 @@ class HardenedConsumer(AIOKafkaConsumer):
             tp, offset = message.tp, message.offset
             expected = next_offset.get(tp)
             if expected is None or offset == expected or await self._admit(tp, offset, expected):
+                end = rejected_end(tp.topic, tp.partition, offset)  # a refused batch's stand-in
+                if end is not None and end > offset + 1 and self._guarded(tp):
+                    spanned = range(offset + 1, end)  # processed with the stand-in's dead letter
+                    self._acked[tp].extend(spanned)
+                    self._acked_index[tp].update(spanned)
                 await deliver(message)
                 if self._guarded(tp):
-                    next_offset[tp] = offset + 1
+                    next_offset[tp] = max(offset + 1, end or 0)
 
         self.callback = in_order
 

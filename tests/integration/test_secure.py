@@ -11,13 +11,11 @@ denial.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import stat
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,32 +36,11 @@ from streams.demo import stop_processes
 from streams.errors import BrokerError, ConfigError
 from streams.kafka import secure
 from streams.kafka.broker import EmbeddedBroker, free_port
-from streams.testing import FIULINK, report, write_jsonl
+from streams.testing import FIULINK, SecureHub, report, started_secure_hub, write_jsonl
 
 A, B = "FR", "DE"
 POLICY = f'fius = ["{A}", "{B}"]\ndefault = "deny"\n\n[[agreement]]\nfius = ["{A}", "{B}"]\nmode = "auto"\n'
 SEEDED_PER_PARTITION = 1
-
-
-@dataclass
-class SecureHub:
-    env: dict[str, str]
-    settings: Settings
-    tmp: Path
-
-    @property
-    def bootstrap(self) -> str:
-        return self.settings.bootstrap
-
-    def conf(self, principal: str) -> dict[str, Any]:
-        return {"bootstrap_servers": self.bootstrap, **secure.client_config(self.settings, principal)}
-
-    def cli(self, *args: str, principal: str | None = None) -> subprocess.CompletedProcess[str]:
-        env = dict(self.env)
-        if principal:
-            env["FIULINK_SASL_USERNAME"] = principal
-            env["FIULINK_SASL_PASSWORD"] = secure.load_credentials(self.settings)[principal]
-        return subprocess.run([*FIULINK, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
 def _notification(fiu: str, n: int) -> bytes:
@@ -78,28 +55,8 @@ def _notification(fiu: str, n: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def secure_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureHub]:
-    tmp = tmp_path_factory.mktemp("secure")
-    port = free_port()
-    env = {
-        **os.environ,
-        "FIULINK_HOME": str(tmp / "home"),
-        "FIULINK_BOOTSTRAP": f"127.0.0.1:{port}",
-        "FIULINK_TOPIC_PREFIX": "fiulink.",
-        "FIULINK_TOKEN_KEY": "secure-test-key",
-    }
-    for k in ("FIULINK_SASL_USERNAME", "FIULINK_SASL_PASSWORD"):
-        env.pop(k, None)
-    settings = Settings.from_env(env)
-    hub = SecureHub(env, settings, tmp)
-    (tmp / "policy.toml").write_text(POLICY)
-    try:
-        started = hub.cli("broker", "start", "--secure")
-        assert started.returncode == 0, started.stderr[-3000:]
-        assert started.stdout.strip() == settings.bootstrap
-        granted = hub.cli(
-            "topics", "create", "--secure", "--policy", str(tmp / "policy.toml"), principal="hub"
-        )
-        assert granted.returncode == 0, granted.stderr[-3000:]
+    with started_secure_hub(tmp_path_factory.mktemp("secure"), POLICY) as hub:
+        settings = hub.settings
         # seed every notification and internal topic, so that "nothing read" below means "refused"
         p = KafkaProducer(**hub.conf("hub"))
         topics = settings.topics
@@ -112,8 +69,6 @@ def secure_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureHub]:
         p.flush()
         p.close()
         yield hub
-    finally:
-        EmbeddedBroker(settings).stop()
 
 
 def _end(hub: SecureHub, topic: str) -> int:
