@@ -75,7 +75,19 @@ _FOLD_TO = {
 }  # fmt: skip
 _DOUBLES = re.compile(r"(.)\1+")
 _SKELETON_DROP = str.maketrans(
-    {"a": None, "e": None, "i": None, "o": None, "u": None, "v": None, "p": "b", "g": "j"}
+    {
+        "a": None,
+        "e": None,
+        "i": None,
+        "o": None,
+        "u": None,
+        "v": None,
+        "p": "b",
+        "g": "j",
+        "k": "j",
+        "c": "j",
+        "t": "d",
+    }
 )
 PATRONYMIC = frozenset(
     {"bin", "ibn", "bn", "bint", "ben", "bat", "ould", "ap", "oglu", "ogly", "kyzy", "uulu"}
@@ -115,10 +127,18 @@ def to_ascii(text: str) -> str:
     if text.isascii():
         return text
     text = _ARABIC_ARTICLE.sub("ال ", text)
-    text = _EAST_ASIAN_RUN.sub(
-        lambda m: f" {_latin(m.group()[0])} {_latin(m.group()[1:]).replace(' ', '')} ", text
-    )
+    text = _EAST_ASIAN_RUN.sub(_east_asian_name, text)
     return " ".join(_latin(w) for w in text.split()).lower()  # per word: words repeat, the cache hits
+
+
+def _east_asian_name(m: re.Match[str]) -> str:
+    """A Han or Hangul name written without spaces: family name (first syllable) apart; a Han
+    given name joined (pinyin "Zedong"), a Hangul one syllable by syllable (as English writes
+    "Chung-hee")."""
+    run = m.group()
+    if "\uac00" <= run[0] <= "\ud7af":
+        return " " + " ".join(_latin(ch) for ch in run) + " "
+    return f" {_latin(run[0])} {_latin(run[1:]).replace(' ', '')} "
 
 
 @lru_cache(maxsize=1 << 16)
@@ -142,8 +162,10 @@ def fold(part: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def skeleton(folded: str) -> str:
-    """Consonant skeleton of a folded part (vowels and semivowels dropped, p=b, g=j)."""
-    return _DOUBLES.sub(r"\1", folded.translate(_SKELETON_DROP)) or folded[:1]
+    """Consonant skeleton of a folded part: vowels and semivowels dropped, voiced and voiceless
+    stops merged (p=b, k=g=c=j, t=d: Arabic has no p, Hangul's romanisations disagree on them)."""
+    skel = _DOUBLES.sub(r"\1", folded.translate(_SKELETON_DROP))
+    return skel or folded[:1]
 
 
 def name_form(name: str, kind: str) -> NameForm:
