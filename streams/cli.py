@@ -135,7 +135,8 @@ def topics() -> None:
 @click.pass_context
 @fail_clearly
 def topics_create(ctx: click.Context, policy: Path | None, replication_factor: int, secure: bool) -> None:
-    """Create every topic in DESIGN.md; idempotent."""
+    """Create every topic of the README's Topics table (per FIU: feed, consent and notification
+    topics, from the policy); idempotent."""
     from streams.kafka.topics import create_topics
 
     pol = _policy(ctx, policy)
