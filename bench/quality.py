@@ -66,7 +66,7 @@ def main() -> None:
         for sp in (split, "all"):
             table[(set_, "*", sp)].append(row)
             table[(set_, slice_, sp)].append(row)
-        if split == "tune" and r.match != y and len(errors[set_]) < args.errors:
+        if args.errors and split == "tune" and r.match != y and len(errors[set_]) < args.errors:
             errors[set_].append(f"  {'FN' if y else 'FP'} {r.score:.3f} {a['names']} {a.get('birth_date')} | "
                                 f"{b['names']} {b.get('birth_date')} {r.why}")  # fmt: skip
     out: dict[str, Any] = {}
