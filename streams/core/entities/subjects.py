@@ -100,13 +100,14 @@ def subject_from_json(obj: Any, path: str = "") -> Subject:
             except ValueError as exc:
                 problems.append((f"{pre}birth_date", str(exc)))
     nats = _countries(obj.get("nationalities") or [], f"{pre}nationalities", problems)
-    country = None
-    if obj.get("country"):
-        got = _countries([obj["country"]], f"{pre}country", problems)
-        country = got[0] if got else None
+    country = obj.get("country") or None
+    if country is not None and not (isinstance(country, str) and _COUNTRY.fullmatch(country)):
+        problems.append(
+            (f"{pre}country", f"must be an ISO 3166-1 alpha-2 code like 'DE', not {str(country)[:20]!r}")
+        )
     if problems:
         raise ValidationError(problems)
-    return Subject(str(kind), tuple(good), bd, tuple(nats), country)
+    return Subject(str(kind), tuple(good), bd, tuple(nats), country.upper() if country else None)
 
 
 def _countries(raw: Any, path: str, problems: list[tuple[str, str]]) -> list[str]:
