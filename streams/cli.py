@@ -299,3 +299,7 @@ register(main)
 from streams.cli_snapshot import register as register_snapshot  # noqa: E402
 
 register_snapshot(main)
+
+from streams.cli_pairs import register as register_pairs  # noqa: E402
+
+register_pairs(main)
