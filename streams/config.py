@@ -92,6 +92,7 @@ class Settings:
     store: str = "rocksdb://"
     topic_prefix: str = "fiulink."
     ingest_processes: int = 0  # ingest child processes (streams/app/ingest.py); 0: in the worker
+    fiu_produce_rate: int = 512 * 1024  # bytes/s an FIU principal may produce on a --secure broker
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -131,6 +132,11 @@ class Settings:
                 "FIULINK_INGEST_PROCESSES",
                 e.get("FIULINK_INGEST_PROCESSES", "0"),
                 "processes",
+            ),
+            fiu_produce_rate=_count(
+                "FIULINK_FIU_PRODUCE_RATE",
+                e.get("FIULINK_FIU_PRODUCE_RATE", str(cls.fiu_produce_rate)),
+                "bytes per second",
             ),
             extra=extra,
         )

@@ -210,7 +210,7 @@ class SecureHub:
 
 
 @contextmanager
-def started_secure_hub(tmp: Path, policy: str) -> Iterator[SecureHub]:
+def started_secure_hub(tmp: Path, policy: str, **env_extra: str) -> Iterator[SecureHub]:
     """A secure broker (SASL/SCRAM, ACLs) under ``tmp``, started and granted through the CLI as an
     operator would (``broker start --secure``, ``topics create --secure``); stopped after."""
     from streams.kafka.broker import EmbeddedBroker, free_port
@@ -222,6 +222,7 @@ def started_secure_hub(tmp: Path, policy: str) -> Iterator[SecureHub]:
         "FIULINK_BOOTSTRAP": f"127.0.0.1:{port}",
         "FIULINK_TOPIC_PREFIX": "fiulink.",
         "FIULINK_TOKEN_KEY": "secure-test-key",
+        **env_extra,
     }
     for k in ("FIULINK_SASL_USERNAME", "FIULINK_SASL_PASSWORD"):
         env.pop(k, None)

@@ -199,13 +199,24 @@ class EmbeddedBroker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                tail = (self.dir / "broker.out").read_text(errors="replace")[-2000:]
+                tail = self._log_tail()
                 raise BrokerError(f"the broker exited during start (code {proc.returncode}):\n{tail}")
             if self.answers(info.bootstrap, timeout=2.0):
                 return info
             time.sleep(0.5)
         self.stop()
-        raise BrokerError(f"the broker did not answer within {timeout:.0f}s; see {self.dir / 'broker.out'}")
+        raise BrokerError(
+            f"the broker did not answer within {timeout:.0f}s; see {self.dir / 'logs' / 'broker.log'}"
+        )
+
+    def _log_tail(self) -> str:
+        """The end of what the broker wrote: its log4j log (size-bounded, rotated), and what the
+        JVM itself printed."""
+        tails = []
+        for path in (self.dir / "logs" / "broker.log", self.dir / "broker.out"):
+            if path.exists():
+                tails.append(path.read_text(errors="replace")[-2000:])
+        return "\n".join(tails)
 
     def _cluster_id(self) -> str:
         """A random cluster id like Kafka's ``Uuid.randomUuid()``: url-safe base64 that never starts

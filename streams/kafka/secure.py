@@ -186,8 +186,8 @@ def start_secure(settings: Settings, port: int | None = None) -> BrokerInfo:
 
 
 def fiu_acls(settings: Settings, fiu: str) -> list[Any]:
-    """The ACLs of one FIU: write its feed and its consent answers, read its notifications, use
-    its consumer groups."""
+    """The ACLs of one FIU: write its feed and its consent answers (and read them back), read its
+    notifications, use its consumer groups."""
     from kafka.admin import (
         ACL,
         ACLOperation,
@@ -203,6 +203,8 @@ def fiu_acls(settings: Settings, fiu: str) -> list[Any]:
         (ResourceType.TOPIC, topics.feed(fiu), ACLResourcePatternType.LITERAL, ACLOperation.DESCRIBE),
         (ResourceType.TOPIC, topics.consent(fiu), ACLResourcePatternType.LITERAL, ACLOperation.WRITE),
         (ResourceType.TOPIC, topics.consent(fiu), ACLResourcePatternType.LITERAL, ACLOperation.DESCRIBE),
+        # its own answers: `fiulink consent` tells an answered request from an open one
+        (ResourceType.TOPIC, topics.consent(fiu), ACLResourcePatternType.LITERAL, ACLOperation.READ),
         (ResourceType.TOPIC, topics.notification(fiu), ACLResourcePatternType.LITERAL, ACLOperation.READ),
         (ResourceType.TOPIC, topics.notification(fiu), ACLResourcePatternType.LITERAL, ACLOperation.DESCRIBE),
         (ResourceType.GROUP, group_prefix(settings, fiu), ACLResourcePatternType.PREFIXED, ACLOperation.READ),
@@ -217,6 +219,49 @@ def fiu_acls(settings: Settings, fiu: str) -> list[Any]:
         )
         for rtype, name, pattern, op in grants
     ]
+
+
+def _admin_request(admin: Any, request: Any) -> Any:
+    """kafka-python 3.0.12 has the client-quota requests but no admin methods for them: send one
+    the way its own admin methods do (``KafkaAdminClient._manager``: pinned version)."""
+    manager = admin._manager
+
+    async def send() -> Any:
+        return await manager.send(request)
+
+    return manager.run(send)
+
+
+def set_produce_quotas(admin: Any, fius: Iterable[str], rate: int) -> None:
+    """Kafka client quotas: each FIU principal may produce ``rate`` bytes/s (the broker delays its
+    produce responses beyond that), so one member's flood cannot take the hub's capacity from
+    the others; 0 removes the quota. The hub is unthrottled (no quota on its principal)."""
+    from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest as Req
+
+    op = Req.EntryData.OpData(key="producer_byte_rate", value=float(rate), remove=rate == 0)
+    request = Req(
+        entries=[Req.EntryData(entity=[Req.EntryData.EntityData(entity_type="user", entity_name=f)], ops=[op])
+                 for f in fius],
+        validate_only=False,
+    )  # fmt: skip
+    response = _admin_request(admin, request)
+    failed = {e.entity[0].entity_name: e.error_message for e in response.entries if e.error_code}
+    if failed:
+        raise BrokerError(f"the broker refused the FIU produce quotas: {failed}")
+
+
+def describe_produce_quotas(admin: Any) -> dict[str, float]:
+    """Every user's ``producer_byte_rate`` as the broker holds it."""
+    from kafka.protocol.admin.client_quotas import DescribeClientQuotasRequest as Req
+
+    response = _admin_request(admin, Req(components=[], strict=False))  # every quota entity
+    return {
+        e.entity[0].entity_name: v.value
+        for e in response.entries or []
+        if len(e.entity) == 1 and e.entity[0].entity_type == "user"
+        for v in e.values
+        if v.key == "producer_byte_rate"
+    }
 
 
 def _check_fiu(fiu: str) -> None:
@@ -258,6 +303,7 @@ def grant_acls(settings: Settings, fius: Iterable[str]) -> list[Any]:
         result = admin.create_acls(acls) if acls else {"failed": []}
         if result["failed"]:
             raise BrokerError(f"the broker refused ACLs: {result['failed']}")
+        set_produce_quotas(admin, fius, settings.fiu_produce_rate)
     except KafkaError as exc:
         raise BrokerError(
             f"granting FIU access failed: {exc}",

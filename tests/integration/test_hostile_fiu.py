@@ -33,11 +33,13 @@ fius = ["DE", "NL"]
 mode = "auto"
 """
 NOW = "2026-12-01T10:00:00Z"
+RATE = 64 * 1024  # bytes/s an FIU may produce here (small, so that a small flood is throttled)
 
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SecureHub, subprocess.Popen[bytes]]]:
-    with started_secure_hub(tmp_path_factory.mktemp("hostile"), POLICY) as hub:
+    rate = str(RATE)
+    with started_secure_hub(tmp_path_factory.mktemp("hostile"), POLICY, FIULINK_FIU_PRODUCE_RATE=rate) as hub:
         log = hub.tmp / "worker.log"
         with log.open("ab") as out:
             worker = subprocess.Popen(
@@ -222,3 +224,85 @@ def test_a_report_full_of_bad_identifiers_is_one_dead_letter(
     (letter,) = letters()
     assert letter["stage"] == "identifier" and "20000 identifiers, more than the 1000" in letter["reason"]
     assert json.dumps(letter["reason"]).count("broken-") <= 20
+
+
+def test_the_broker_log_is_size_bounded_and_rotated(
+    hostile: tuple[SecureHub, subprocess.Popen[bytes]],
+) -> None:
+    """A member can make the broker log (a stack trace per DescribeUserScramCredentials without a
+    user list): the broker's log goes to a rolling file, not an unbounded broker.out."""
+    from kafka.admin import KafkaAdminClient
+
+    hub, _ = hostile
+    broker_dir = hub.settings.home / "broker"
+    admin = KafkaAdminClient(**hub.conf("hub"))
+    try:
+        for _ in range(3):
+            admin.describe_user_scram_credentials()
+    finally:
+        admin.close()
+    assert (broker_dir / "logs" / "broker.log").stat().st_size > 0
+    assert (broker_dir / "broker.out").stat().st_size < 10_000
+    config = (Path(__file__).parents[2] / "kafka" / "log4j.properties").read_text()
+    assert (
+        "RollingFileAppender" in config and "MaxFileSize=10MB" in config and "rootLogger=INFO, file" in config
+    )
+
+
+def test_a_flooding_fiu_is_throttled_and_another_fius_hit_still_arrives(
+    hostile: tuple[SecureHub, subprocess.Popen[bytes]],
+) -> None:
+    """Per-principal produce quotas, set by ``topics create --secure``: FR floods its feed as fast
+    as it can; the broker holds it to its rate while DE and NL's hit goes through."""
+    import threading
+
+    from kafka.admin import KafkaAdminClient
+
+    from streams.kafka.secure import describe_produce_quotas
+
+    hub, worker = hostile
+    topics, log = hub.settings.topics, hub.tmp / "worker.log"
+    admin = KafkaAdminClient(**hub.conf("hub"))
+    try:
+        assert describe_produce_quotas(admin) == {"FR": RATE, "DE": RATE, "NL": RATE}
+    finally:
+        admin.close()
+    c = codec()
+    flood = []
+    for i in range(2500):
+        rec, _ = validate_report(report(f"FR-flood-{i}", "FR", emails=[f"flood{i}@example.org"]))
+        assert rec is not None
+        flood.append((f"FR-flood-{i}".encode(), c.encode("StrReport", rec)))
+    size = sum(len(k) + len(v) for k, v in flood)
+    assert size > 6 * RATE
+    took: list[float] = []
+
+    def flood_it() -> None:
+        start = time.monotonic()
+        p = KafkaProducer(**hub.conf("FR"))
+        for key, value in flood:
+            p.send(topics.feed("FR"), key=key, value=value)
+        p.flush()
+        p.close()
+        took.append(time.monotonic() - start)
+
+    flooder = threading.Thread(target=flood_it)
+    flooder.start()
+    time.sleep(1)
+    start = time.monotonic()
+    publish(hub, "DE", report("DE-fair", "DE", emails=["fair@example.org"]))
+    publish(hub, "NL", report("NL-fair", "NL", emails=["fair@example.org"]))
+    wait_for(
+        "NL's hit during the flood",
+        lambda: [
+            n for n in records(hub, topics.notification("NL")) if n.get("counterpart_report_id") == "DE-fair"
+        ],
+        worker,
+        log,
+    )
+    latency = time.monotonic() - start
+    flooder.join(timeout=120)
+    assert took, "the flood did not finish"
+    # the broker throttled FR (the first window's burst aside) and NL's hit came during the flood
+    assert took[0] >= size / RATE / 3, (took[0], size)
+    assert latency < took[0], (latency, took[0])

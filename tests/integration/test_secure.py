@@ -43,10 +43,10 @@ POLICY = f'fius = ["{A}", "{B}"]\ndefault = "deny"\n\n[[agreement]]\nfius = ["{A
 SEEDED_PER_PARTITION = 1
 
 
-def _notification(fiu: str, n: int) -> bytes:
+def _notification(fiu: str, n: int, kind: str = "hit", match_id: str | None = None) -> bytes:
     return codec().encode(
         "Notification",
-        {"notification_id": f"n-{fiu}-{n}", "match_id": f"m-{n}", "type": "hit", "recipient_fiu": fiu,
+        {"notification_id": f"n-{fiu}-{n}" + ("" if kind == "hit" else f"-{kind}"), "match_id": match_id or f"m-{n}", "type": kind, "recipient_fiu": fiu,
          "recipient_report_id": None, "counterpart_fiu": None, "counterpart_report_id": None,
          "match_kind": "wallet", "token": None, "confidence": 1.0, "purpose": None, "restrictions": [],
          "created_at": "2026-11-20T10:00:00Z", "source_ts": 0},
@@ -384,12 +384,18 @@ class TestSecureBroker:
 
     def test_fiu_answers_consent_for_itself_only(self, secure_hub: SecureHub) -> None:
         topics = secure_hub.settings.topics
+        p = KafkaProducer(**secure_hub.conf("hub"))  # the hub asked A about m-secure-1
+        p.send(topics.notification(A), _notification(A, 1, "consent_request", "m-secure-1")).get(timeout=30)
+        p.close()
         before = _end(secure_hub, topics.consent(A))
         own = secure_hub.cli("consent", "m-secure-1", "--fiu", A, "--grant", principal=A)
         assert own.returncode == 0, own.stderr
         assert _end(secure_hub, topics.consent(A)) == before + 1
         other = _end(secure_hub, topics.consent(B))
-        forged = secure_hub.cli("consent", "m-secure-1", "--fiu", B, "--grant", principal=A)
+        refused = secure_hub.cli("consent", "m-secure-1", "--fiu", B, "--grant", principal=A)
+        assert refused.returncode == 1 and "may not see them" in refused.stderr, refused.stderr
+        # past the command's own checks, the broker's ACL refuses the write
+        forged = secure_hub.cli("consent", "m-secure-1", "--fiu", B, "--grant", "--force", principal=A)
         assert forged.returncode == 1 and "Traceback" not in forged.stderr, forged.stderr
         assert "TopicAuthorizationFailedError" in forged.stderr and "answers only for itself" in forged.stderr
         assert _end(secure_hub, topics.consent(B)) == other
