@@ -36,26 +36,30 @@ class SharingPolicy:
 
     @classmethod
     def parse(cls, text: str, source: str = "policy") -> SharingPolicy:
+        """The policy in ``text``; every problem of it is named at once (PolicyError), and two
+        agreements for one pair that disagree are refused, not resolved by order."""
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise PolicyError(f"{source}: not valid TOML: {exc}") from exc
+        problems: list[str] = []
         fius = raw.get("fius")
         if (
             not isinstance(fius, list)
             or not fius
             or not all(isinstance(f, str) and len(f) == 2 and f.isupper() for f in fius)
         ):
-            raise PolicyError(
-                f'{source}: \'fius\' must be a non-empty list of ISO alpha-2 codes like ["FR", "DE"]'
-            )
+            problems.append('\'fius\' must be a non-empty list of ISO alpha-2 codes like ["FR", "DE"]')
+            fius = []
         default = raw.get("default", "deny")
         if default not in MODES:
-            raise PolicyError(f"{source}: 'default' must be one of {', '.join(MODES)}, not {default!r}")
+            problems.append(f"'default' must be one of {', '.join(MODES)}, not {default!r}")
         agreements: dict[frozenset[str], tuple[str, str]] = {}
+        where: dict[frozenset[str], int] = {}
         listed = raw.get("agreement", [])
         if not isinstance(listed, list) or not all(isinstance(ag, dict) for ag in listed):
-            raise PolicyError(f"{source}: agreements must be [[agreement]] tables, each with fius and mode")
+            problems.append("agreements must be [[agreement]] tables, each with fius and mode")
+            listed = []
         for i, ag in enumerate(listed):
             pair, mode = ag.get("fius"), ag.get("mode", "auto")
             if (
@@ -65,14 +69,23 @@ class SharingPolicy:
                 or len(set(pair)) != 2
                 or not set(pair) <= set(fius)
             ):
-                raise PolicyError(
-                    f"{source}: agreement[{i}].fius must name two different members of 'fius', got {pair!r}"
+                problems.append(
+                    f"agreement[{i}].fius must name two different members of 'fius', got {pair!r}"
                 )
+                continue
             if mode not in MODES:
-                raise PolicyError(
-                    f"{source}: agreement[{i}].mode must be one of {', '.join(MODES)}, not {mode!r}"
+                problems.append(f"agreement[{i}].mode must be one of {', '.join(MODES)}, not {mode!r}")
+                continue
+            key, terms = frozenset(pair), (mode, str(ag.get("purpose", DEFAULT_PURPOSE)))
+            if key in agreements and agreements[key] != terms:
+                problems.append(
+                    f"agreement[{i}] and agreement[{where[key]}] both cover {' and '.join(sorted(key))} "
+                    "with different terms: keep one"
                 )
-            agreements[frozenset(pair)] = (mode, str(ag.get("purpose", DEFAULT_PURPOSE)))
+                continue
+            agreements[key], where[key] = terms, i
+        if problems:
+            raise PolicyError(f"{source}: " + f"\n{source}: ".join(problems))
         version = hashlib.sha256(text.encode()).hexdigest()[:12]
         return cls(fius=tuple(fius), default=default, agreements=agreements, version=version)
 

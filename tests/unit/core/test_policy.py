@@ -186,6 +186,28 @@ def test_bad_policy_is_a_policy_error(text: str, message: str) -> None:
     assert str(info.value).startswith("consortium.toml: ")
 
 
+def test_every_policy_problem_is_named_at_once() -> None:
+    text = 'fius = ["FR", "DE", "NL"]\ndefault = "maybe"\n[[agreement]]\nfius = ["FR", "US"]\n[[agreement]]\nfius = ["FR", "DE"]\nmode = "often"\n'
+    with pytest.raises(PolicyError) as info:
+        SharingPolicy.parse(text, "p.toml")
+    lines = str(info.value).splitlines()
+    assert [ln.split(": ", 1)[1].split(" ", 1)[0] for ln in lines] == [
+        "'default'",
+        "agreement[0].fius",
+        "agreement[1].mode",
+    ]
+    assert all(ln.startswith("p.toml: ") for ln in lines)
+
+
+def test_conflicting_agreements_for_one_pair_are_refused() -> None:
+    pair = '[[agreement]]\nfius = ["FR", "DE"]\nmode = "auto"\n'
+    other = '[[agreement]]\nfius = ["DE", "FR"]\nmode = "consent"\n'
+    with pytest.raises(PolicyError, match=r"agreement\[1\] and agreement\[0\] both cover DE and FR"):
+        SharingPolicy.parse('fius = ["FR", "DE"]\n' + pair + other)
+    same = SharingPolicy.parse('fius = ["FR", "DE"]\n' + pair + pair)  # a repeat that agrees is harmless
+    assert same.mode("FR", "DE")[0] == "auto"
+
+
 def test_load(tmp_path: Path) -> None:
     path = tmp_path / "policy.toml"
     path.write_text(POLICY_TEXT)
