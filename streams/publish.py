@@ -52,6 +52,15 @@ class PublishStats:
         return self.published / self.seconds if self.seconds else 0.0
 
 
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def jsonl_line(record: Any) -> str:
+    """One JSON Lines line, non-ASCII text kept as it is, except the characters that readers
+    splitting on Unicode line breaks (Python's ``str.splitlines``) would cut the line at."""
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+
+
 def rejects_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.rejects.jsonl")
 
@@ -179,7 +188,7 @@ class Publisher:
             for out, entries, what in ((rejects_path(path), kept.rejects, "rejected line(s)"),
                                        (warnings_path(path), kept.warnings, "line(s) published with warnings")):  # fmt: skip
                 if entries:
-                    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in entries))
+                    out.write_text("".join(jsonl_line(r) for r in entries))
                     self.say(f"{len(entries)} {what} of {path} kept in {out}")
                 else:
                     out.unlink(missing_ok=True)

@@ -572,3 +572,10 @@ def test_huge_identifiers_within_limits_are_processed() -> None:
     report["subjects"][0]["emails"] = ["a" * (MAX_TEXT - 20) + "@example.org"]
     report["subjects"][0]["names"] = ["Иван " * (MAX_TEXT // 6)]
     assert not ingest(encoded(report))
+
+
+def test_a_rejects_file_line_survives_readers_that_split_on_unicode_line_breaks() -> None:
+    """U+0085, U+2028 and U+2029 in a rejected line (here as an unknown key) are written escaped,
+    so ``str.splitlines`` on the rejects file still gives one entry per rejected line."""
+    _, _, rejects = publish_lines([b'{"\\u0085": null, "\\u2028": 1}'])
+    assert len(rejects) == 1
