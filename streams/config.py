@@ -92,7 +92,7 @@ class Settings:
     store: str = "rocksdb://"
     topic_prefix: str = "fiulink."
     ingest_processes: int = 0  # ingest child processes (streams/app/ingest.py); 0: in the worker
-    fiu_produce_rate: int = 512 * 1024  # bytes/s an FIU principal may produce on a --secure broker
+    fiu_produce_rate: int = 128 * 1024  # bytes/s an FIU principal may produce on a --secure broker
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
