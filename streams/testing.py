@@ -136,18 +136,21 @@ def expected_notification_ids(files: list[Path], key: str, policy: Path) -> tupl
 
 
 class CaseSystem:
-    """A real HTTP endpoint: the first ``fail_first`` requests get a 500, then 200 for the rest."""
+    """A real HTTP endpoint: the first ``fail_first`` requests get a 500, then 200 for the rest.
+    ``received``: (Idempotency-Key, body) of each accepted POST; ``raw``: its headers and bytes."""
 
-    def __init__(self, fail_first: int) -> None:
+    def __init__(self, fail_first: int = 0) -> None:
         self.fail_left = fail_first
         self.received: list[tuple[str | None, dict[str, Any]]] = []
+        self.raw: list[tuple[dict[str, str], bytes]] = []
         self.failed = 0
         lock = threading.Lock()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                data = self.rfile.read(int(self.headers["Content-Length"]))
+                body = json.loads(data)
                 with lock:
                     fail = outer.fail_left > 0
                     outer.fail_left -= 1
@@ -155,6 +158,7 @@ class CaseSystem:
                         outer.failed += 1
                     else:
                         outer.received.append((self.headers.get("Idempotency-Key"), body))
+                        outer.raw.append((dict(self.headers.items()), data))
                 self.send_response(500 if fail else 200)
                 self.end_headers()
 

@@ -30,6 +30,8 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
+from aiokafka.errors import UnsupportedCodecError
+
 from streams.errors import ConfigError
 
 log = logging.getLogger("fiulink.batches")
@@ -58,6 +60,11 @@ def bounded_gzip_decode(payload: Any, limit: int = MAX_BATCH_BYTES) -> bytes:
         out.append(chunk)
         data = d.unused_data if d.eof else b""
     return b"".join(out)
+
+
+def pending() -> bool:
+    """Whether any refused batch's stand-in is still to be taken (the per-record checks' fast path)."""
+    return bool(_rejected)
 
 
 def rejected_end(topic: str, partition: int, offset: int) -> int | None:
@@ -95,8 +102,6 @@ class _GuardedBatch:
         return getattr(self._batch, name)
 
     def __iter__(self) -> Iterator[Any]:
-        from aiokafka.errors import UnsupportedCodecError
-
         try:
             records = iter(self._batch)
             first = next(records, None)

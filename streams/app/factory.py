@@ -25,7 +25,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from faust.exceptions import FaustError
 
 from streams.app.batches import install as refuse_oversized_batches
-from streams.app.batches import rejected
+from streams.app.batches import pending, rejected
 from streams.app.ingest import IngestPool, ingest_records
 from streams.app.offsets import harden_offsets
 from streams.app.send import BatchSender, finish
@@ -114,6 +114,8 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
 
     def refused(events: list[Any], stage: str) -> tuple[list[Any], Out]:
         """The events to process, and the dead letters of refused batches' stand-ins."""
+        if not pending():
+            return events, []
         kept, dead = [], []
         for e in events:
             reason = rejected(*where(e))

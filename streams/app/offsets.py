@@ -49,7 +49,7 @@ from faust.transport.consumer import ensure_TP
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.types import TP, Message
 
-from streams.app.batches import rejected_end
+from streams.app.batches import pending, rejected_end
 
 log = logging.getLogger("fiulink.offsets")
 
@@ -94,7 +94,7 @@ class HardenedConsumer(AIOKafkaConsumer):
             tp, offset = message.tp, message.offset
             expected = next_offset.get(tp)
             if expected is None or offset == expected or await self._admit(tp, offset, expected):
-                end = rejected_end(tp.topic, tp.partition, offset)  # a refused batch's stand-in
+                end = rejected_end(tp.topic, tp.partition, offset) if pending() else None  # a stand-in
                 if end is not None and end > offset + 1 and self._guarded(tp):
                     spanned = range(offset + 1, end)  # processed with the stand-in's dead letter
                     self._acked[tp].extend(spanned)

@@ -7,42 +7,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 from kafka import TopicPartition
 from streams.codec import codec
 from streams.kafka.clients import consumer, producer
 from streams.snapshot import samples as S
-from streams.testing import Hub
-
-
-@contextmanager
-def case_system() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
-    received: list[tuple[dict[str, str], bytes]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            received.append(
-                (dict(self.headers.items()), self.rfile.read(int(self.headers["Content-Length"])))
-            )
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
+from streams.testing import CaseSystem, Hub
 
 
 def _notify(hub: Hub, ids: list[str]) -> None:
@@ -59,7 +30,8 @@ def test_deliver_signs_sends_headers_and_delivers_each_id_once(hub: Hub, policy_
     _notify(hub, ["n1", "n2", "n1"])  # n1 again: the hub is at-least-once
     args = ["deliver", "--fiu", "fr", "--idle-timeout", "3", "--header", "X-Api-Key: k-42"]
     hub.extra_env["FIULINK_WEBHOOK_SECRET"] = "s3cret"
-    with case_system() as (url, received):
+    with CaseSystem().running() as case:
+        url, received = case.url, case.raw
         done = hub.cli(*args, "--url", url, check=True, timeout=90)
         group = f"{hub.prefix.rstrip('.')}-FR-deliver"
         assert f"(group {group}," in done.stderr

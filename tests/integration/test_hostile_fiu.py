@@ -80,6 +80,12 @@ def records(hub: SecureHub, *topics: str) -> list[dict[str, Any]]:
     return [r for _, _, r in read_all(as_hub(hub), list(topics), idle=1.0)]
 
 
+def hits(hub: SecureHub, fiu: str, counterpart_report_id: str) -> list[dict[str, Any]]:
+    """The hits ``fiu`` was sent that name this counterpart report."""
+    notes = records(hub, hub.settings.topics.notification(fiu))
+    return [n for n in notes if n["type"] == "hit" and n["counterpart_report_id"] == counterpart_report_id]
+
+
 def send_as(hub: SecureHub, fiu: str, topic: str, *pairs: tuple[bytes, bytes], **producer: Any) -> None:
     p = KafkaProducer(**hub.conf(fiu), **producer)
     try:
@@ -191,14 +197,7 @@ def test_a_decompression_bomb_is_refused_unread_and_the_worker_goes_on(
     # the partition goes on: a report after the bomb on the same feed is processed
     publish(hub, "FR", report("FR-after", "FR", emails=["after.bomb@example.org"]))
     publish(hub, "DE", report("DE-after", "DE", emails=["after.bomb@example.org"]))
-    wait_for(
-        "a hit after the bomb",
-        lambda: [
-            n for n in records(hub, topics.notification("DE")) if n.get("counterpart_report_id") == "FR-after"
-        ],
-        worker,
-        log,
-    )
+    wait_for("a hit after the bomb", lambda: hits(hub, "DE", "FR-after"), worker, log)
 
 
 def test_a_report_full_of_bad_identifiers_is_one_dead_letter(
@@ -292,14 +291,7 @@ def test_a_flooding_fiu_is_throttled_and_another_fius_hit_still_arrives(
     start = time.monotonic()
     publish(hub, "DE", report("DE-fair", "DE", emails=["fair@example.org"]))
     publish(hub, "NL", report("NL-fair", "NL", emails=["fair@example.org"]))
-    wait_for(
-        "NL's hit during the flood",
-        lambda: [
-            n for n in records(hub, topics.notification("NL")) if n.get("counterpart_report_id") == "DE-fair"
-        ],
-        worker,
-        log,
-    )
+    wait_for("NL's hit during the flood", lambda: hits(hub, "NL", "DE-fair"), worker, log)
     latency = time.monotonic() - start
     flooder.join(timeout=120)
     assert took, "the flood did not finish"

@@ -5,18 +5,15 @@ lies inside the group prefix the FIU may use."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from kafka import KafkaProducer
 from streams.codec import codec
 from streams.snapshot import samples as S
-from streams.testing import SecureHub, started_secure_hub
+from streams.testing import CaseSystem, SecureHub, started_secure_hub
 
 POLICY = 'fius = ["FR", "NL"]\ndefault = "deny"\n\n[[agreement]]\nfius = ["FR", "NL"]\nmode = "consent"\n'
 
@@ -61,32 +58,14 @@ def test_an_fiu_lists_and_answers_its_requests_under_its_acls(secure_hub: Secure
 def test_deliver_as_the_fiu_uses_an_allowed_group_and_a_foreign_one_is_one_line(
     secure_hub: SecureHub, tmp_path: Path
 ) -> None:
-    received: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            received.append(
-                json.loads(self.rfile.read(int(self.headers["Content-Length"])))["notification_id"]
-            )
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    try:
+    with CaseSystem().running() as case:
+        url = case.url
         done = secure_hub.cli("deliver", "--fiu", "FR", "--url", url, "--idle-timeout", "3", principal="FR")
         assert done.returncode == 0, done.stderr
         assert "(group fiulink-FR-deliver," in done.stderr
-        assert sorted(received) == ["n-hit-2", "n-req-1"]
+        assert sorted(body["notification_id"] for _, body in case.received) == ["n-hit-2", "n-req-1"]
         denied = secure_hub.cli("deliver", "--fiu", "FR", "--url", url, "--group", "fiulink-deliver-FR",
                                 "--idle-timeout", "3", principal="FR")  # fmt: skip
         assert denied.returncode == 1
         assert "error: not allowed to use consumer group 'fiulink-deliver-FR'" in denied.stderr
         assert "Traceback" not in denied.stderr
-    finally:
-        server.shutdown()
-        server.server_close()
