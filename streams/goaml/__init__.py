@@ -1,0 +1,35 @@
+"""goAML XML (UNODC's STR format, UAE 5.0.2 edition) -> fiulink StrReport records.
+
+``convert_file`` reads a ``.xml`` (one ``<report>``, or a batch of them) or a ``.zip`` of them,
+in constant memory, and gives one ``Converted`` per report: the record in the DESIGN.md JSON
+shape, or the errors that reject it, plus warnings. The mapping is ../shared/goaml/MAPPING.md's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from streams.goaml.report import Converted, Options, convert_report
+from streams.goaml.xmlread import GoamlReadError, read_reports
+
+__all__ = ["Converted", "GoamlReadError", "Options", "convert_file"]
+
+
+def convert_file(path: Path, opts: Options, *, strict: bool = False) -> Iterator[Converted]:
+    """Every report of ``path``. A file that stops being readable part-way gives its reports up
+    to there and then one rejected entry naming the place and the reason."""
+    try:
+        for found in read_reports(path):
+            done = convert_report(found.element, found.where.rsplit(":", 1)[0], opts)
+            if strict and done.skipped is None:
+                from streams.goaml.schema import violations
+
+                bad = violations(found.element)
+                if bad:
+                    done.errors = bad + done.errors
+                    done.record = None
+            yield done
+    except GoamlReadError as exc:
+        source, _, line = exc.where.rpartition(":")
+        yield Converted(source, int(line or 0), errors=[(int(line or 0), exc.path, exc.reason)])
