@@ -63,6 +63,7 @@ def _strip_namespaces(el: Any) -> None:
 
 
 def _reports(source: IO[bytes] | str, name: str) -> Iterator[FoundReport]:
+    etree.clear_error_log()  # the log is per thread: only this file's errors are read below
     parser = etree.iterparse(
         source,
         events=("start", "end"),
@@ -98,12 +99,15 @@ def _reports(source: IO[bytes] | str, name: str) -> Iterator[FoundReport]:
             elif depth + 1 == report_depth and depth >= 1:
                 el.clear()  # something else at report level in a batch: not a report, dropped
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or 0
-        raise GoamlReadError(f"{name}:{line}", "<document>", _syntax_reason(exc)) from None
+        log = [e for e in exc.error_log if e.level_name in ("ERROR", "FATAL")]
+        first = log[0] if log else None  # libxml2's first error says more than the exception
+        line = (first.line if first is not None else 0) or exc.lineno or 0
+        msg = first.message if first is not None else str(exc.msg)
+        raise GoamlReadError(f"{name}:{line}", "<document>", _syntax_reason(msg)) from None
 
 
-def _syntax_reason(exc: etree.XMLSyntaxError) -> str:
-    msg = str(exc.msg if hasattr(exc, "msg") else exc).split(", line ", 1)[0]
+def _syntax_reason(msg: str) -> str:
+    msg = msg.split(", line ", 1)[0].strip()
     if "Entity" in msg and "not defined" in msg:
         return f"not well-formed XML: {msg} (entities are not allowed in goAML files)"
     if "huge" in msg.lower() or "limit" in msg.lower():
