@@ -15,7 +15,7 @@ from streams.core.identifiers.accounts import normalize_iban
 from streams.errors import InvalidIdentifierError
 from streams.goaml import codes
 from streams.goaml.subjects import Subject, Subjects, entity, person
-from streams.goaml.xml import child, children, find, has_children, path_of, text
+from streams.goaml.xml import child, children, fields, find, has_children, path_of, text
 
 Problem = tuple[int, str, str]  # (line, element path, reason)
 
@@ -66,13 +66,14 @@ def _iban(number: str) -> str | None:
 
 def account(el: Any, ctx: Context, my_client: bool) -> tuple[Account, list[Subject]]:
     """The account and its holder subjects (added to the report's subjects)."""
-    type_code = text(el, "account_type") or text(el, "personal_account_type")
-    currency = (text(el, "currency_code") or "").upper() or None
-    number = text(el, "account")
+    f = fields(el)
+    type_code = f.get("account_type") or f.get("personal_account_type")
+    currency = (f.get("currency_code") or "").upper() or None
+    number = f.get("account")
     crypto = type_code == "CRYWT" or currency in codes.CRYPTO
     ids: list[dict[str, str]] = []
     iban = None
-    if raw := text(el, "iban"):
+    if raw := f.get("iban"):
         iban = _iban(raw)
         compact = "".join(raw.split()).upper()
         ids.append(
@@ -106,8 +107,8 @@ def account(el: Any, ctx: Context, my_client: bool) -> tuple[Account, list[Subje
         crypto,
         wallet,
         iban,
-        text(el, "institution_name"),
-        text(el, "non_bank_institution"),
+        f.get("institution_name"),
+        f.get("non_bank_institution"),
     )
     if my_client and ctx.my_client_account is None:
         ctx.my_client_account = acc

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streams.goaml import codes
-from streams.goaml.xml import children, find, text, texts
+from streams.goaml.xml import children, fields, find, text, texts
 
 _DOC_SEPARATORS = re.compile(r"[\s\-]+")
 _WEAK_DOC_TYPES = frozenset({"id_number", "ssn"})
@@ -111,26 +111,27 @@ def _date(value: str | None) -> str | None:
 
 
 def person(el: Any, fiu: str) -> Subject | None:
-    first, last = text(el, "first_name"), text(el, "last_name")
-    parts = [first, text(el, "middle_name"), text(el, "prefix"), last]
+    f = fields(el)
+    first, last = f.get("first_name"), f.get("last_name")
+    parts = [first, f.get("middle_name"), f.get("prefix"), last]
     full = " ".join(" ".join(p.split()) for p in parts if p)
     s = Subject("person", name_key=((first or "").casefold(), (last or "").casefold()))
     if full:
         s.names.append(full)
-    extra = [text(el, "full_name_frn"), text(el, "alias")]
+    extra = [f.get("full_name_frn"), f.get("alias")]
     for prev in find(el, "previous_names", "previous_name"):
         extra.append(" ".join(p for p in (text(prev, "first_name"), text(prev, "last_name")) if p))
     union(s.names, [" ".join(n.split()) for n in extra if n and n.strip()])
-    s.birth_date = _date(text(el, "birthdate"))
-    union(s.nationalities, [c for n in (1, 2, 3) if (c := codes.country(text(el, f"nationality{n}")))])
+    s.birth_date = _date(f.get("birthdate"))
+    union(s.nationalities, [c for n in (1, 2, 3) if (c := codes.country(f.get(f"nationality{n}")))])
     docs: list[dict[str, Any]] = []
-    if number := text(el, "passport_number"):
+    if number := f.get("passport_number"):
         docs.append(
-            {"type": "passport", "number": number, "country": codes.country(text(el, "passport_country"))}
+            {"type": "passport", "number": number, "country": codes.country(f.get("passport_country"))}
         )
-    if number := text(el, "id_number"):
+    if number := f.get("id_number"):
         docs.append({"type": "id_number", "number": number, "country": None})
-    if number := text(el, "ssn"):
+    if number := f.get("ssn"):
         kind = "national_id" if fiu in codes.SSN_IS_NATIONAL_ID else "ssn"
         docs.append({"type": kind, "number": number, "country": None})
     for ident in children(el, "identification") + find(el, "identifications", "identification"):
@@ -140,29 +141,30 @@ def person(el: Any, fiu: str) -> Subject | None:
             docs.append(
                 {"type": kind, "number": number, "country": codes.country(text(ident, "issue_country"))}
             )
-    if number := text(el, "tax_number"):
+    if number := f.get("tax_number"):
         docs.append({"type": "tax_id", "number": number, "country": None})
-    if (number := text(el, "tax_reg_number")) and len(number) > 1:
+    if (number := f.get("tax_reg_number")) and len(number) > 1:
         docs.append({"type": "tax_registration", "number": number, "country": None})
     for doc in docs:
         add_document(s.documents, doc)
     _contacts(el, s)
-    s.protected = (text(el, "is_protected") or "").lower() in ("true", "1")
+    s.protected = (f.get("is_protected") or "").lower() in ("true", "1")
     return s if s.names or s.documents else None
 
 
 def entity(el: Any) -> Subject | None:
+    f = fields(el)
     s = Subject("organization")
-    name = text(el, "name")
+    name = f.get("name")
     if name:
         s.names.append(" ".join(name.split()))
-    commercial = text(el, "commercial_name")
+    commercial = f.get("commercial_name")
     if commercial and all(commercial.casefold() != n.casefold() for n in s.names):
         s.names.append(" ".join(commercial.split()))
-    home = codes.country(text(el, "incorporation_country_code"))
+    home = codes.country(f.get("incorporation_country_code"))
     if home:
         s.nationalities.append(home)
-    if number := text(el, "incorporation_number"):
+    if number := f.get("incorporation_number"):
         add_document(s.documents, {"type": "registration_number", "number": number, "country": home})
     for ident in find(el, "entity_identifications", "entity_identifier"):
         number, kind = text(ident, "number"), (text(ident, "type") or "other")
@@ -177,9 +179,9 @@ def entity(el: Any) -> Subject | None:
                 "country": codes.country(text(ident, "issue_country")),
             }
             add_document(s.documents, doc)
-    if number := text(el, "tax_number"):
+    if number := f.get("tax_number"):
         add_document(s.documents, {"type": "tax_id", "number": number, "country": home})
-    if (number := text(el, "tax_reg_number")) and len(number) > 1:
+    if (number := f.get("tax_reg_number")) and len(number) > 1:
         add_document(s.documents, {"type": "tax_registration", "number": number, "country": home})
     _contacts(el, s)
     return s if s.names or s.documents or s.lei else None

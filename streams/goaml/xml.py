@@ -7,23 +7,21 @@ from typing import Any
 
 def children(el: Any, name: str | None = None) -> list[Any]:
     """The element children of ``el`` (named ``name``, if given), in document order."""
-    return [c for c in el if isinstance(c.tag, str) and (name is None or c.tag == name)]
+    if name is not None:
+        return el.findall(name)  # type: ignore[no-any-return]
+    return [c for c in el if isinstance(c.tag, str)]
 
 
 def child(el: Any, name: str) -> Any | None:
-    for c in el:
-        if c.tag == name:
-            return c
-    return None
+    return el.find(name)
 
 
 def text(el: Any, name: str | None = None) -> str | None:
     """The stripped text of ``el`` (or of its first child ``name``); None if absent or blank."""
-    node = el if name is None else child(el, name)
-    if node is None or node.text is None:
+    value = el.text if name is None else el.findtext(name)
+    if not value:
         return None
-    value = node.text.strip()
-    return value or None
+    return value.strip() or None
 
 
 def texts(el: Any, name: str) -> list[str]:
@@ -55,3 +53,14 @@ def path_of(el: Any) -> str:
             break
         node = parent
     return "/".join(reversed(parts))
+
+
+def fields(el: Any) -> dict[str, str]:
+    """Tag -> stripped text of ``el``'s children in one pass (the first non-blank one per tag):
+    cheaper than a lookup per field for elements read field by field."""
+    out: dict[str, str] = {}
+    for c in el:
+        tag = c.tag
+        if tag not in out and isinstance(tag, str) and c.text and (value := c.text.strip()):
+            out[tag] = value
+    return out

@@ -58,7 +58,7 @@ def local(tag: Any) -> str:
 
 def _strip_namespaces(el: Any) -> None:
     for node in el.iter(tag=etree.Element):
-        if isinstance(node.tag, str) and node.tag.startswith("{"):
+        if node.tag.startswith("{"):
             node.tag = local(node.tag)
 
 
@@ -67,6 +67,7 @@ def _reports(source: IO[bytes] | str, name: str) -> Iterator[FoundReport]:
     parser = etree.iterparse(
         source,
         events=("start", "end"),
+        tag="{*}report",  # only report elements (any or no namespace) make events: the rest is built, not visited
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -74,30 +75,25 @@ def _reports(source: IO[bytes] | str, name: str) -> Iterator[FoundReport]:
         remove_comments=True,
         remove_pis=True,
     )
-    depth = 0
-    root_is_report = False
-    report_depth = 0
+    checked = False
     try:
         for event, el in parser:
+            if not checked:  # the DTD, if any, is known before the first report begins
+                checked = True
+                if el.getroottree().docinfo.doctype:
+                    raise GoamlReadError(f"{name}:{el.sourceline}", "report", DOCTYPE_REFUSED)
             if event == "start":
-                depth += 1
-                if depth == 1:
-                    if el.getroottree().docinfo.doctype:
-                        raise GoamlReadError(f"{name}:{el.sourceline}", local(el.tag), DOCTYPE_REFUSED)
-                    root_is_report = local(el.tag) == "report"
-                    report_depth = 1 if root_is_report else 2
                 continue
-            depth -= 1
-            if depth + 1 == report_depth and local(el.tag) == "report":
+            parent = el.getparent()
+            if parent is not None and parent.getparent() is not None:
+                continue  # a report inside a report: part of the outer one
+            if el.tag.startswith("{"):
                 _strip_namespaces(el)
-                yield FoundReport(f"{name}:{el.sourceline}", el)
-                el.clear()
-                parent = el.getparent()
-                if parent is not None:  # the finished siblings too: constant memory
-                    while el.getprevious() is not None:
-                        del parent[0]
-            elif depth + 1 == report_depth and depth >= 1:
-                el.clear()  # something else at report level in a batch: not a report, dropped
+            yield FoundReport(f"{name}:{el.sourceline}", el)
+            el.clear()
+            if parent is not None:  # the finished siblings too: constant memory
+                while el.getprevious() is not None:
+                    del parent[0]
     except etree.XMLSyntaxError as exc:
         log = [e for e in exc.error_log if e.level_name in ("ERROR", "FATAL")]
         first = log[0] if log else None  # libxml2's first error says more than the exception
