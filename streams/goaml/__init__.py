@@ -21,7 +21,16 @@ def convert_file(path: Path, opts: Options, *, strict: bool = False) -> Iterator
     to there and then one rejected entry naming the place and the reason."""
     try:
         for found in read_reports(path):
-            done = convert_report(found.element, found.where.rsplit(":", 1)[0], opts)
+            source = found.where.rsplit(":", 1)[0]
+            try:
+                done = convert_report(found.element, source, opts)
+            except Exception as exc:  # a structure the mapping did not foresee: this report only
+                line = found.element.sourceline or 0
+                why = (
+                    f"cannot be converted ({type(exc).__name__}: {exc}); please report this file's structure"
+                )
+                yield Converted(source, line, errors=[(line, "report", why)])
+                continue
             if strict and done.skipped is None:
                 from streams.goaml.schema import violations
 

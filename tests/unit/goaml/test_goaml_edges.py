@@ -236,3 +236,46 @@ def test_dedup_property_one_subject_per_person_ids_in_order(
     firsts = list(dict.fromkeys((f.casefold(), last.casefold()) for f, last, _ in people))
     assert [tuple(s["names"][0].split(" ", 1)) for s in subjects] == firsts
     assert [s["subject_id"] for s in subjects] == [f"s{i}" for i in range(1, len(firsts) + 1)]
+
+
+def test_oversized_text_node_refused_by_the_parser_limits(tmp_path: Path) -> None:
+    [done] = convert(_write(tmp_path, report_xml(activity_xml()).replace("Reason text.", "x" * 11_000_000)))
+    assert done.record is None and "a text node over 10 MB" in done.errors[0][2]
+
+
+def test_fiat_transfer_between_persons_without_accounts(tmp_path: Path) -> None:
+    frm = """<t_from_my_client><from_funds_code>CASH</from_funds_code><from_person><first_name>Layla</first_name>
+<last_name>Hassan</last_name><id_number>784198512345671</id_number><phones/><addresses/></from_person>
+<from_country>AE</from_country></t_from_my_client>"""
+    to = """<t_to><to_funds_code>BANKD</to_funds_code><to_person><first_name>John</first_name><last_name>Smith</last_name>
+<phones/></to_person><to_country>GB</to_country></t_to>"""
+    record = _one(tmp_path, transaction_xml(frm, to, amount_local="120000.00"))
+    [t] = record["transactions"]
+    assert t == {"chain": "fiat", "tx_hash": None, "from_address": None, "to_address": None, "asset": "AED",
+                 "amount": "120000.00", "timestamp": "2026-03-02T05:14:27Z"}  # fmt: skip
+    assert [s["names"] for s in record["subjects"]] == [["Layla Hassan"], ["John Smith"]]
+    assert record["subjects"][0]["documents"] == [
+        {"type": "id_number", "number": "784198512345671", "country": None}
+    ]
+    assert record["reporting_entity"] == {"name": None, "kind": "unknown", "id": "4711"}
+
+
+def test_an_unforeseen_structure_rejects_that_report_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streams.goaml import report as report_module
+
+    calls = iter([None, RuntimeError("boom")])
+
+    def flaky(*args: object, **kw: object) -> object:
+        exc = next(calls)
+        if exc is not None:
+            raise exc
+        return original(*args, **kw)
+
+    original = report_module.convert_report
+    monkeypatch.setattr("streams.goaml.convert_report", flaky)
+    reports = [report_xml(activity_xml(), reference=f"R{i}") for i in range(2)]
+    done = convert(_write(tmp_path, "<reports>" + "".join(reports) + "</reports>"))
+    assert done[0].record is not None
+    assert done[1].record is None and "cannot be converted (RuntimeError: boom)" in done[1].errors[0][2]
