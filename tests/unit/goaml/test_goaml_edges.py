@@ -274,7 +274,7 @@ def test_an_unforeseen_structure_rejects_that_report_only(
         return original(*args, **kw)
 
     original = report_module.convert_report
-    monkeypatch.setattr("streams.goaml.convert_report", flaky)
+    monkeypatch.setattr(report_module, "convert_report", flaky)
     reports = [report_xml(activity_xml(), reference=f"R{i}") for i in range(2)]
     done = convert(_write(tmp_path, "<reports>" + "".join(reports) + "</reports>"))
     assert done[0].record is not None
