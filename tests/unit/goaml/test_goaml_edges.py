@@ -279,3 +279,19 @@ def test_an_unforeseen_structure_rejects_that_report_only(
     done = convert(_write(tmp_path, "<reports>" + "".join(reports) + "</reports>"))
     assert done[0].record is not None
     assert done[1].record is None and "cannot be converted (RuntimeError: boom)" in done[1].errors[0][2]
+
+
+def test_the_reporter_listed_as_a_party_is_not_a_subject_and_bad_lei_is_a_document(tmp_path: Path) -> None:
+    parties = """<activity><report_parties>
+<report_party><entity><name>FALCON digital assets fze</name><incorporation_country_code>AE</incorporation_country_code></entity><reason>r</reason></report_party>
+<report_party><entity><name>Other Ltd</name><emails><email>Info@Other.example</email></emails>
+<entity_identifications><entity_identifier><type>LEI</type><number>NOT-A-LEI</number><issue_country>GB</issue_country></entity_identifier></entity_identifications>
+</entity><reason>r</reason></report_party></report_parties></activity>"""
+    xml = report_xml(parties).replace(
+        "<submission_code>", "<rentity_branch>Falcon Digital Assets FZE</rentity_branch><submission_code>"
+    )
+    [done] = convert(_write(tmp_path, xml))
+    [other] = done.record["subjects"]
+    assert other["subject_id"] == "s1" and other["names"] == ["Other Ltd"] and other["lei"] is None
+    assert other["documents"] == [{"type": "lei", "number": "NOT-A-LEI", "country": "GB"}]
+    assert other["emails"] == ["info@other.example"]
