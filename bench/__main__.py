@@ -53,6 +53,8 @@ def main() -> None:
     res["identifiers_per_s"] = ids["identifiers_per_s"]
     say("core: entity matching: subjects encoded/s, encoded pairs compared/s, bytes per person (one core)")
     res.update(last_json([sys.executable, "bench/bench_entities.py"]))
+    say("goAML: reports converted per CPU second and peak RSS, 1,000 and 10,000 reports in one file")
+    res.update(last_json([sys.executable, "bench/bench_goaml.py", "--reports", "10000"]))
     feed = e2e.prepare_feed(work / "feed", args.reports)
     say("core: correlation steps per second, dict store vs RocksDB store")
     res.update(core.run(feed))

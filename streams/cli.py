@@ -13,6 +13,7 @@ import click
 
 from streams.config import Settings, version
 from streams.errors import FiulinkError, InvalidIdentifierError
+from streams.goaml.feed import publish_options
 
 EXIT_INVALID = 2
 
@@ -174,10 +175,16 @@ def topics_list(ctx: click.Context) -> None:
     "--strict", is_flag=True, help="reject reports with warnings too (an invalid identifier, an unknown key)"
 )
 @click.option("--dry-run", is_flag=True, help="check every line and report, send nothing (no broker needed)")
+@publish_options  # goAML XML input: --format, --fiu, --tz, --sharing, --report-codes
 @click.pass_context
 @fail_clearly
 def publish(
-    ctx: click.Context, files: tuple[Path, ...], tokenize_at_source: bool, strict: bool, dry_run: bool
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    tokenize_at_source: bool,
+    strict: bool,
+    dry_run: bool,
+    goaml: Any = None,
 ) -> None:
     """Publish JSON Lines STRs (one report per line) to each report's FIU feed
     (fiulink.reports.<FIU>), after the checks the hub runs.
@@ -190,10 +197,17 @@ def publish(
     unknown key ("wallet" for "wallets", at any level) is ignored. --strict rejects those too.
     Each problem is named on stderr as FILE:LINE: FIELD: REASON; rejected lines are kept in
     FILE.rejects.jsonl, published ones with warnings in FILE.warnings.jsonl, beside the input.
-    Exit 1 if any line was rejected. The fields: docs/feed.md."""
+    Exit 1 if any line was rejected. The fields: docs/feed.md.
+
+    \b
+    goAML XML (.xml, .zip, or --format goaml) is converted first, as `fiulink convert goaml`
+    does (needs --fiu; --strict also validates against the goAML XSD), then checked and sent
+    the same way, each report named by FILE:LINE of its <report>."""
     from streams.publish import Publisher
 
-    publisher = Publisher(settings_from(ctx), tokenize=tokenize_at_source, strict=strict, dry_run=dry_run)
+    publisher = Publisher(
+        settings_from(ctx), tokenize=tokenize_at_source, strict=strict, dry_run=dry_run, goaml=goaml
+    )
     stats = publisher.publish(files)
     verb = "would be published (dry run)" if dry_run else "published"
     publisher.say(
@@ -303,3 +317,7 @@ register_snapshot(main)
 from streams.cli_pairs import register as register_pairs  # noqa: E402
 
 register_pairs(main)
+
+from streams.goaml.cli import register as register_goaml  # noqa: E402
+
+register_goaml(main)

@@ -116,8 +116,10 @@ class Publisher:
         err: TextIO | None = None,
         progress_every: float = 2.0,
         rate: float | None = None,
+        goaml: Any = None,  # streams.goaml.feed.GoamlInput: which files are goAML, and how to convert them
     ) -> None:
         self.settings = settings
+        self.goaml = goaml
         self.rate = rate
         self.strict = strict
         self.dry_run = dry_run
@@ -183,7 +185,12 @@ class Publisher:
     def _publish_file(self, path: Path, start: float) -> None:
         kept = Kept()
         try:
-            self._read_file(path, start, kept)
+            if self.goaml is not None and self.goaml.applies(path):
+                from streams.goaml.feed import read_goaml
+
+                read_goaml(self, self.goaml, path, start, kept)
+            else:
+                self._read_file(path, start, kept)
         finally:
             for out, entries, what in ((rejects_path(path), kept.rejects, "rejected line(s)"),
                                        (warnings_path(path), kept.warnings, "line(s) published with warnings")):  # fmt: skip
