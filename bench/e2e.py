@@ -70,7 +70,7 @@ class Run:
     def __init__(self, bootstrap: str, home: Path, feed: Path, tag: str) -> None:
         self.feed = feed
         prefix = f"bench{tag}{uuid.uuid4().hex[:6]}."
-        self.env = {**os.environ, "FIULINK_BOOTSTRAP": bootstrap, "FIULINK_HOME": str(home), "FIULINK_TOKEN_KEY": "bench-key",
+        self.env = {**os.environ, "FIULINK_BOOTSTRAP": bootstrap, "FIULINK_HOME": str(home), "FIULINK_TOKEN_KEY": "bench-key-0123456789",
                     "FIULINK_TOPIC_PREFIX": prefix, "FIULINK_APP_ID": f"{prefix}hub"}  # fmt: skip
         self.s = Settings.from_env(self.env)
         self.procs: list[subprocess.Popen[bytes]] = []

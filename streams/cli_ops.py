@@ -117,7 +117,12 @@ _TIMEOUT = click.option(
     "--fiu", required=True, help="the answering FIU: the one whose report the held hit would reveal"
 )
 @click.option("--grant/--refuse", required=True, help="grant releases the held hit to the other FIU")
-@click.option("--reason", help="optional reason, kept in the audit trail")
+@click.option("--reason", help="optional reason, kept in the hub's audit trail (not sent to the other FIU)")
+@click.option(
+    "--message",
+    help="with --refuse: a note for the FIU that waits for your consent, sent with the refusal notice "
+    "(at most 500 characters; without it, that FIU learns only that you refused)",
+)
 @click.option(
     "--force",
     is_flag=True,
@@ -127,7 +132,14 @@ _TIMEOUT = click.option(
 @click.pass_context
 @fail_clearly
 def consent_answer(
-    ctx: click.Context, match_id: str, fiu: str, grant: bool, reason: str | None, force: bool, timeout: float
+    ctx: click.Context,
+    match_id: str,
+    fiu: str,
+    grant: bool,
+    reason: str | None,
+    message: str | None,
+    force: bool,
+    timeout: float,
 ) -> None:
     """Answer the consent request for MATCH_ID (from a consent_request notification), on the
     answering FIU's own consent topic (with --secure, only that FIU may write there).
@@ -142,13 +154,22 @@ def consent_answer(
     from streams.kafka.clients import producer
 
     fiu = fiu.upper()
+    if message and grant:
+        raise click.UsageError("--message goes with --refuse: a grant releases the hit itself")
     s = settings_from(ctx)
     if not force:
         state = read_state(s, fiu, timeout=timeout)
         if state.warning:
             click.echo(state.warning, err=True)
         check_answer(state, match_id)
-    rec = {"match_id": match_id, "fiu": fiu, "granted": grant, "reason": reason, "created_at": utcnow()}
+    rec = {
+        "match_id": match_id,
+        "fiu": fiu,
+        "granted": grant,
+        "reason": reason,
+        "message": message,
+        "created_at": utcnow(),
+    }
     topic = s.topics.consent(fiu)
     p = producer(s, max_block_ms=int(timeout * 1000))
     try:
@@ -199,6 +220,39 @@ def consent_list(ctx: click.Context, fiu: str, fmt: str, timeout: float) -> None
 
 
 @click.command()
+@click.argument("match_id")
+@click.option("--fiu", required=True, help="your FIU: the recipient of the notifications about MATCH_ID")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text: for people; json: one object (match, your reports and fields, terms, history)",
+)  # fmt: skip
+@_TIMEOUT
+@click.pass_context
+@fail_clearly
+def explain(ctx: click.Context, match_id: str, fiu: str, fmt: str, timeout: float) -> None:
+    """Why FIU was told about MATCH_ID: which fields of its own report matched, the counterpart FIU
+    (and its report once it may be revealed), the agreement and purpose, the restrictions, and
+    every notice since (consent asked, released, refused). Reads only FIU's own notification
+    topic, so it works with FIU's own credentials on the secure broker. MATCH_ID may be
+    shortened to its first 8 or more characters."""
+    import json
+
+    from streams.explain import explain as explain_match
+    from streams.explain import render
+    from streams.tail import read_to_end
+
+    fiu = fiu.upper()
+    s = settings_from(ctx)
+    notes = read_to_end(s, s.topics.notification(fiu), timeout=timeout)
+    e = explain_match(notes, match_id.strip().lower(), fiu)
+    if fmt == "json":
+        click.echo(json.dumps(e, ensure_ascii=False))
+    else:
+        for line in render(e):
+            click.echo(line)
+
+
+@click.command()
 @click.option("--fius", "n_fius", type=int, default=4, show_default=True, help="number of FIUs")
 @click.option("--reports", "n_reports", type=int, default=2000, show_default=True, help="total reports")
 @click.option("--seed", type=int, default=1, show_default=True)
@@ -231,5 +285,5 @@ def demo(ctx: click.Context, n_reports: int, n_fius: int, rate: float, keep_runn
 
 
 def register(main: click.Group) -> None:
-    for cmd in (worker, consent, generate, demo):
+    for cmd in (worker, consent, explain, generate, demo):
         main.add_command(cmd)

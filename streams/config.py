@@ -75,6 +75,9 @@ def version() -> str:
         return "unknown (not installed)"
 
 
+MIN_KEY_BYTES = 16  # the consortium token key: shorter keys are refused
+
+
 @dataclass(frozen=True)
 class Settings:
     bootstrap: str = "127.0.0.1:9092"
@@ -150,6 +153,12 @@ class Settings:
             raise ConfigError(
                 "no token key: FIULINK_TOKEN_KEY is not set",
                 hint="export FIULINK_TOKEN_KEY=<the consortium key> (the demo makes one for you)",
+            )
+        if len(self.token_key) < MIN_KEY_BYTES:
+            raise ConfigError(
+                f"FIULINK_TOKEN_KEY is {len(self.token_key)} bytes: a token key needs at least "
+                f"{MIN_KEY_BYTES} (a short key lets anyone who guesses it test identifiers against tokens)",
+                hint="make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'",
             )
         return self.token_key
 

@@ -115,7 +115,31 @@ def run_demo(
             broker.stop()
             say("demo: broker stopped (run with --keep-running to leave it up)")
     _print_summary(summary)
+    _print_next_steps(s, policy.fius, kept=keep or not started_broker)
     return summary
+
+
+def _print_next_steps(s: Settings, fius: tuple[str, ...], kept: bool) -> None:
+    """How to look at what the demo made: the exact environment and commands."""
+    say("next steps")
+    if not kept:
+        say(
+            "    the broker was stopped: run `make demo KEEP=1` (or `fiulink demo --keep-running`) to keep it"
+        )
+        say("    and the demo's topics, then look around with the commands below")
+        return
+    fiu = fius[0]
+    say("    the broker and the demo's topics are still up; in another shell:")
+    say(
+        f"    export FIULINK_HOME={s.home} FIULINK_BOOTSTRAP={s.bootstrap} FIULINK_TOPIC_PREFIX={s.topic_prefix}"
+    )
+    say(
+        f"    fiulink tail notifications --fiu {fiu} --from-beginning --idle-timeout 5   # what {fiu}'s case system gets"
+    )
+    say(f"    fiulink explain MATCH_ID --fiu {fiu}       # why {fiu} was told (a match_id from the tail)")
+    say(f"    fiulink consent list --fiu {fiu}           # consent requests waiting for {fiu}")
+    say('    fiulink snapshot --once && fiulink query "SELECT * FROM exchange_matrix"   # the analysts\' SQL')
+    say("    fiulink broker stop                         # when done")
 
 
 def stop_processes(
@@ -233,6 +257,10 @@ def _print_summary(sm: dict[str, Any]) -> None:
     say(f"    reports processed      {sm['reports_processed']} of {sm['reports']}")
     say(f"    planted hits found     {sm['recall']:.1%} recall; precision {sm['precision']:.1%} "
         f"({sm['precision_excluding_pre_hot']:.1%} without the {sm['hits_before_tokens_turned_hot']} hits made before a token turned hot)")  # fmt: skip
+    if sm["hits_before_tokens_turned_hot"]:
+        say("    (a shared exchange wallet links every report holding it until it is seen too often and turns "
+            "hot; the hits made before that are real shared identifiers, not planted links, and cannot be "
+            "taken back: a smaller hot threshold makes fewer of them)")  # fmt: skip
     say(
         f"    latency publish->note  p50 {sm['latency_p50_s'] * 1000:.0f} ms, p99 {sm['latency_p99_s'] * 1000:.0f} ms"
     )

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from streams.codec import codec
 from streams.config import Settings
-from streams.core.extract import identifiers_of
+from streams.core.extract import identifiers_with_fields
 from streams.core.tokens import Tokenizer
 from streams.feed_check import JSON_ARRAY, check_line
 from streams.kafka.clients import producer
@@ -79,8 +79,8 @@ class Kept:
 
 def tokenize_at_source(report: dict[str, Any], tokenizer: Tokenizer) -> dict[str, Any]:
     """Replace every raw identifier with its token: only tokens leave the FIU."""
-    found, _ = identifiers_of(report)
-    tokens = [{"kind": k, "token": tokenizer(k, v)} for k, v in found]
+    found, _ = identifiers_with_fields(report)
+    tokens = [{"kind": k, "token": tokenizer(k, v), "fields": fields} for k, v, fields in found]
     subjects = [
         {
             **s,

@@ -225,7 +225,7 @@ def started_secure_hub(tmp: Path, policy: str, **env_extra: str) -> Iterator[Sec
         "FIULINK_HOME": str(tmp / "home"),
         "FIULINK_BOOTSTRAP": f"127.0.0.1:{port}",
         "FIULINK_TOPIC_PREFIX": "fiulink.",
-        "FIULINK_TOKEN_KEY": "secure-test-key",
+        "FIULINK_TOKEN_KEY": "secure-test-key-0123456789",
         **env_extra,
     }
     for k in ("FIULINK_SASL_USERNAME", "FIULINK_SASL_PASSWORD"):

@@ -13,7 +13,7 @@ from typing import Any
 
 from streams.codec.avro import Codec
 from streams.core.correlate import CorrelationRules, Store, step
-from streams.core.extract import identifiers_of
+from streams.core.extract import identifiers_with_fields
 from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide, refusal
 from streams.core.sightings import HEADER, Sighted, route, sightings_of, split
 from streams.core.tokens import Tokenizer
@@ -91,7 +91,7 @@ class Steps:
         if feed_fiu is not None and record["fiu"] != feed_fiu:
             reason = f"report {record['report_id']} says fiu={record['fiu']} but came on the {feed_fiu} feed"
             return None, [self.dead_letter(topic, partition, offset, value, reason, "fiu")]
-        found, bad = identifiers_of(record)
+        found, bad = identifiers_with_fields(record)
         out: Out = []
         if bad:  # left out of matching, recorded (one dead letter per report, listing each); the
             # report's other identifiers still match
@@ -103,14 +103,14 @@ class Steps:
             )
             first = next((path for path, _ in bad if path), "")
             out.append(self.dead_letter(topic, partition, offset, None, reason, first, stage="identifier"))
-        tokens = [(k, self.tokenize(k, v)) for k, v in found]
-        tokens.extend((t["kind"], t["token"]) for t in record["tokens"])
+        tokens = [(k, self.tokenize(k, v), fields) for k, v, fields in found]
+        tokens.extend((t["kind"], t["token"], t["fields"]) for t in record["tokens"])
         seen: set[str] = set()
         unique = []
-        for kind, token in tokens:
+        for kind, token, fields in tokens:
             if token not in seen:
                 seen.add(token)
-                unique.append({"kind": kind, "token": token})
+                unique.append({"kind": kind, "token": token, "fields": fields})
         h = record["handling"]
         sighted = {
             "fiu": record["fiu"],

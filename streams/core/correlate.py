@@ -39,6 +39,7 @@ def _ref(s: Record) -> Record:
         "report_id": s["report_id"],
         "sharing": s["sharing"],
         "restrictions": list(s["restrictions"]),
+        "fields": list(s.get("fields") or ()),
     }
 
 

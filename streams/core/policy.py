@@ -18,6 +18,7 @@ from streams.errors import PolicyError
 
 Record = dict[str, Any]
 MODES = ("auto", "consent", "deny")
+MAX_MESSAGE = 500  # characters of a refusing FIU's note to the requester
 DEFAULT_PURPOSE = "FIU-to-FIU intelligence exchange on suspected ML/TF; no onward use without prior consent"
 
 
@@ -115,6 +116,7 @@ def _note(
     now: str,
     purpose: str | None = None,
     restrictions: list[str] | None = None,
+    agreement: str | None = None,
 ) -> Record:
     nid = stable_id(kind, match["match_id"], recipient["fiu"], recipient["report_id"])
     return {
@@ -132,7 +134,17 @@ def _note(
         "restrictions": list(restrictions or []),
         "created_at": now,
         "source_ts": match.get("source_ts", 0),
+        "recipient_fields": list(recipient.get("fields") or ()),
+        "agreement": agreement,
+        "message": None,
     }
+
+
+def agreement_of(a: str, b: str, mode: str, report_consent: bool = False) -> str:
+    """How a notice between ``a`` and ``b`` was decided, for people: 'DE-FR auto',
+    'DE-FR consent', or 'DE-FR auto; report consent' when the revealed report asked for consent."""
+    text = f"{'-'.join(sorted((a, b)))} {mode}"
+    return f"{text}; report consent" if report_consent and mode != "consent" else text
 
 
 def _audit(
@@ -251,7 +263,8 @@ def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str)
                 cf,
             )
         elif mode == "consent" or revealed["sharing"] == "consent":
-            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"])
+            terms = agreement_of(rf, cf, mode, revealed["sharing"] == "consent")
+            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
             why = (
                 "consent agreement"
                 if mode == "consent"
@@ -268,7 +281,7 @@ def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str)
                 _audit(out, policy, mid, "refused", f"{why}; {cf} had already refused consent", now, rf, cf)
                 continue
             request = _note(
-                "consent_request", match, revealed, recipient, now, purpose, revealed["restrictions"]
+                "consent_request", match, revealed, recipient, now, purpose, revealed["restrictions"], terms
             )
             out.notifications.append(request)
             _audit(
@@ -283,7 +296,8 @@ def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str)
                 request,
             )
         else:
-            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"])
+            terms = agreement_of(rf, cf, mode)
+            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
             out.notifications.append(hit)
             _audit(out, policy, mid, "sent", f"auto agreement between {rf} and {cf}", now, rf, cf, hit)
     return state, out
@@ -332,8 +346,38 @@ def answer_consent(
         out.notifications.append(hit)
         _audit(out, policy, mid, "released", f"{fiu} granted consent", now, hit["recipient_fiu"], fiu, hit)
     else:
+        # the waiting FIU learns of the refusal (not its reason, which stays in the audit, unless
+        # the refusing FIU wrote a message meant for it); a replayed refusal re-emits the same notice
+        refused_at = state.setdefault("refused_at", {}).setdefault(fiu, now)
+        note = refused_notice(hit, answer.get("message"), refused_at)
+        out.notifications.append(note)
         reason = answer.get("reason") or "no reason given"
         _audit(
-            out, policy, mid, "refused", f"{fiu} refused consent: {reason}", now, hit["recipient_fiu"], fiu
+            out,
+            policy,
+            mid,
+            "refused",
+            f"{fiu} refused consent: {reason}",
+            now,
+            hit["recipient_fiu"],
+            fiu,
+            note,
         )
     return state, out
+
+
+def refused_notice(hit: Record, message: str | None, now: str) -> Record:
+    """The held ``hit``'s recipient is told its counterpart refused: its own report, the match,
+    the counterpart FIU and the refusing FIU's message if any; never the counterpart's report."""
+    text = (message or "").strip()[:MAX_MESSAGE] or None
+    return {
+        **hit,
+        "notification_id": stable_id(
+            "consent_refused", hit["match_id"], hit["recipient_fiu"], hit["recipient_report_id"]
+        ),
+        "type": "consent_refused",
+        "counterpart_report_id": None,
+        "confidence": None,
+        "created_at": now,
+        "message": text,
+    }

@@ -49,4 +49,4 @@ def sightings_of(batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for r in batch["reports"]:
         head = {k: r[k] for k in HEADER}
         for t in r["tokens"]:
-            yield {**head, "kind": t["kind"], "token": t["token"]}
+            yield {**head, "kind": t["kind"], "token": t["token"], "fields": t.get("fields") or []}

@@ -146,7 +146,8 @@ def validate_report(obj: Any) -> tuple[dict[str, Any] | None, Problems]:
             c.text(t, "token", f"{path}.token", required=True),
         )
         if kind and token:
-            tokens.append({"kind": kind, "token": token})
+            fields = c.strings(t, "fields", f"{path}.fields")[:5]
+            tokens.append({"kind": kind, "token": token, "fields": fields})
     typologies = c.strings(obj, "typologies", "typologies")
     narrative = c.text(obj, "narrative", "narrative")
     if not subjects and not transactions and not tokens and "subjects" not in dict(c.problems):

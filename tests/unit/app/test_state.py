@@ -109,7 +109,7 @@ def test_the_workers_tables_share_one_rocksdb_memory_budget(tmp_path: Path) -> N
     from streams.core.correlate import CorrelationRules
     from streams.core.policy import SharingPolicy
 
-    s = Settings.from_env({"FIULINK_TOKEN_KEY": "k", "FIULINK_HOME": str(tmp_path)})
+    s = Settings.from_env({"FIULINK_TOKEN_KEY": "unit-test-key-0123456789", "FIULINK_HOME": str(tmp_path)})
     app = build_worker_app(s, SharingPolicy.parse('fius = ["FR", "DE"]\n'), CorrelationRules())
     cache, manager = SharedMemoryOptions.shared()
     before = manager.get_usage()
