@@ -20,8 +20,20 @@ class ConfigError(FiulinkError):
     """Settings, policy or environment are wrong or missing."""
 
 
+class InputError(FiulinkError):
+    """A command was given a value or an input file it cannot use (the environment: ConfigError)."""
+
+
 class BrokerError(FiulinkError):
     """The embedded broker cannot be started, reached or stopped."""
+
+
+class WorkerError(FiulinkError):
+    """A worker process exited or did not join its consumer group in time."""
+
+
+class ConsentError(FiulinkError):
+    """A consent answer that may not be sent (not asked, asked of another FIU, answered already)."""
 
 
 class InvalidIdentifierError(FiulinkError):

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from streams.codec import codec
 from streams.config import Settings
-from streams.core.extract import identifiers_of
+from streams.core.at_source import tokenize_at_source
 from streams.core.tokens import Tokenizer
 from streams.feed_check import JSON_ARRAY, check_line
 from streams.kafka.clients import producer
@@ -75,28 +75,6 @@ class Kept:
 
     rejects: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-
-
-def tokenize_at_source(report: dict[str, Any], tokenizer: Tokenizer) -> dict[str, Any]:
-    """Replace every raw identifier with its token: only tokens leave the FIU."""
-    found, _ = identifiers_of(report)
-    tokens = [{"kind": k, "token": tokenizer(k, v)} for k, v in found]
-    subjects = [
-        {
-            **s,
-            "names": [],
-            "birth_date": None,
-            "documents": [],
-            "emails": [],
-            "phones": [],
-            "accounts": [],
-            "lei": None,
-            "wallets": [],
-        }
-        for s in report["subjects"]
-    ]
-    txs = [{**t, "tx_hash": None, "from_address": None, "to_address": None} for t in report["transactions"]]
-    return {**report, "subjects": subjects, "transactions": txs, "tokens": report["tokens"] + tokens}
 
 
 def _general(path: str, reason: str) -> str:

@@ -26,7 +26,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _partitions(c: Any, topic: str, timeout: float = 15.0) -> set[int]:
+def partitions_of(c: Any, topic: str, timeout: float = 15.0) -> set[int]:
     """A fresh consumer's metadata may not hold the topic yet: ask until it does."""
     deadline = time.monotonic() + timeout
     while True:
@@ -79,7 +79,7 @@ def read_to_end(settings: Settings, topic: str, *, timeout: float = 15.0) -> lis
     c = consumer(settings, auto_offset_reset="earliest")
     out: list[dict[str, Any]] = []
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(_partitions(c, topic, timeout))]
+        tps = [TopicPartition(topic, p) for p in sorted(partitions_of(c, topic, timeout))]
         c.assign(tps)
         ends = c.end_offsets(tps)
         c.seek_to_beginning(*tps)
@@ -126,7 +126,7 @@ def tail(
     if group:
         c.subscribe(topics)
     else:
-        tps = [TopicPartition(t, p) for t in topics for p in sorted(_partitions(c, t))]
+        tps = [TopicPartition(t, p) for t in topics for p in sorted(partitions_of(c, t))]
         c.assign(tps)
         (c.seek_to_beginning if from_beginning else c.seek_to_end)(*tps)
     seen: set[str] = set()
@@ -164,3 +164,22 @@ def tail(
     finally:
         c.close()
     return count
+
+
+def read_all(
+    settings: Settings, topics: list[str], idle: float = 2.0
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """(topic, kafka timestamp ms, record) for everything on ``topics``."""
+    from kafka import TopicPartition
+
+    c = consumer(settings, auto_offset_reset="earliest")
+    tps = [TopicPartition(t, p) for t in topics for p in sorted(partitions_of(c, t))]
+    c.assign(tps)
+    c.seek_to_beginning(*tps)
+    dec, out, last = codec(), [], time.monotonic()
+    while time.monotonic() - last < idle:
+        for tp, msgs in c.poll(timeout_ms=300, max_records=5000).items():
+            last = time.monotonic()
+            out.extend((tp.topic, m.timestamp, dec.decode(m.value)[1]) for m in msgs)
+    c.close()
+    return out

@@ -26,7 +26,7 @@ FIULINK = [sys.executable, "-m", "streams"]
 def report(
     report_id: str, fiu: str, *, sharing: str = "auto", restrictions: Iterable[str] = (), **subject: Any
 ) -> dict[str, Any]:
-    """A minimal valid STR in the DESIGN.md JSON shape with one person subject."""
+    """A minimal valid STR in the JSON shape of docs/feed.md with one person subject."""
     return {
         "report_id": report_id,
         "fiu": fiu,
@@ -95,7 +95,7 @@ class Hub:
         return p
 
     def stop_workers(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        from streams.demo import stop_processes
+        from streams.processes import stop_processes
 
         stop_processes(self.workers, sig, timeout)
         self.workers.clear()
@@ -197,7 +197,12 @@ class SecureHub:
     def conf(self, principal: str) -> dict[str, Any]:
         from streams.kafka import secure
 
-        return {"bootstrap_servers": self.bootstrap, **secure.client_config(self.settings, principal)}
+        return {
+            "bootstrap_servers": self.bootstrap,
+            **self.settings.as_principal(
+                principal, secure.principal_password(self.settings, principal)
+            ).client_options(),
+        }
 
     def env_of(self, principal: str) -> dict[str, str]:
         from streams.kafka import secure

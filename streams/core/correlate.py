@@ -124,6 +124,21 @@ def expired(state: TokenState, now_ms: int, rules: CorrelationRules) -> bool:
     return bool(rules.retention_ms) and now_ms - int(state.get("last_ms", 0)) > rules.retention_ms
 
 
+def past_retention(state: Record, now_ms: int, rules: CorrelationRules) -> bool:
+    """Whether retention forgets this state: a token last sighted, or a match's sharing state
+    (held hit, consent answers) last touched, longer ago than the retention period. A state
+    without ``last_ms`` predates it and is kept (its age is unknown)."""
+    return "last_ms" in state and expired(state, now_ms, rules)
+
+
+def touch(state: Record, ts_ms: int) -> Record:
+    """Record that a match's sharing state was touched by a record logged at ``ts_ms`` (the
+    latest touch counts; 0, an unknown time, changes nothing)."""
+    if ts_ms:
+        state["last_ms"] = max(int(state.get("last_ms", 0)), ts_ms)
+    return state
+
+
 def correlate_all(
     sightings: Iterable[Record], rules: CorrelationRules, now: str, store: Store | None = None
 ) -> Iterator[Record]:

@@ -91,6 +91,6 @@ def identifiers_of(report: dict[str, Any]) -> tuple[list[Identifier], Problems]:
                 "",
                 f"{c.tried} identifiers, more than the {MAX_IDENTIFIERS} matched per report: "
                 f"the last {c.tried - MAX_IDENTIFIERS} were left out",
-            ),  # fmt: skip
+            ),
         )
     return list(c.found), c.problems

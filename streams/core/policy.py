@@ -1,4 +1,4 @@
-"""The sharing policy (TOML, DESIGN.md) and the decisions it makes on a match.
+"""The sharing policy (TOML, README "Configuration") and the decisions it makes on a match.
 
 ``decide(link_state, match, policy, now)`` and ``answer_consent(link_state, answer, policy, now)``
 are pure: they return the new per-match state and an ``Outcome`` (notifications to send,

@@ -19,6 +19,37 @@ HEADER = ("fiu", "report_id", "sharing", "restrictions", "submitted_at", "source
 MAX_TOKENS = 1000  # per message: keeps a batch message well under Kafka's 1 MB default
 
 
+def wrong_feed(report: dict[str, Any], feed_fiu: str | None) -> str | None:
+    """Why ``report`` may not be taken from ``feed_fiu``'s feed (None: it may): a report arrives
+    on its own FIU's feed, so one FIU cannot report in another's name."""
+    if feed_fiu is not None and report["fiu"] != feed_fiu:
+        return f"report {report['report_id']} says fiu={report['fiu']} but came on the {feed_fiu} feed"
+    return None
+
+
+def sighted(report: dict[str, Any], tokens: Iterable[tuple[str, str]], source_ts: int) -> Sighted | None:
+    """What the hub keeps of a validated report: its handling and its (kind, token) pairs, each
+    token once (first kind wins), and the log time it arrived; None if it has no token at all."""
+    seen: set[str] = set()
+    unique = []
+    for kind, token in tokens:
+        if token not in seen:
+            seen.add(token)
+            unique.append({"kind": kind, "token": token})
+    if not unique:
+        return None
+    h = report["handling"]
+    return {
+        "fiu": report["fiu"],
+        "report_id": report["report_id"],
+        "sharing": h["sharing"],
+        "restrictions": h["restrictions"],
+        "submitted_at": report["submitted_at"],
+        "source_ts": source_ts,
+        "tokens": unique,
+    }
+
+
 def route(token: str, partitions: int) -> int:
     """The sightings partition of ``token``: stable across processes and restarts."""
     return zlib.crc32(token.encode()) % partitions

@@ -163,9 +163,9 @@ class SnapshotWriter:
                 if table.keep == "first":
                     self._insert_new(name, list(table.columns), rows.values())
                 else:
-                    self._upsert(name, list(table.columns), rows.values())
+                    self.upsert(name, list(table.columns), rows.values())
                 applied.rows[name] = len(rows)
-            self._upsert("_offsets", OFFSET_COLUMNS, [(t, p, o, now) for (t, p), o in nexts.items()])
+            self.upsert("_offsets", OFFSET_COLUMNS, [(t, p, o, now) for (t, p), o in nexts.items()])
             self.con.commit()
         except duckdb.Error as exc:
             self.con.rollback()
@@ -175,7 +175,7 @@ class SnapshotWriter:
             ) from exc
         return applied
 
-    def _upsert(self, table: str, columns: list[str], rows: Iterable[Row]) -> None:
+    def upsert(self, table: str, columns: list[str], rows: Iterable[Row]) -> None:
         appender = self.con.appender(table, columns=columns, action="upsert")
         appender.append_rows(rows)
         appender.flush()

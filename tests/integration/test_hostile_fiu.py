@@ -18,7 +18,8 @@ from kafka import KafkaProducer
 from streams.codec import codec
 from streams.config import Settings
 from streams.core.validate import validate_report
-from streams.demo import read_all, stop_processes
+from streams.processes import stop_processes
+from streams.tail import read_all
 from streams.testing import FIULINK, SecureHub, report, started_secure_hub, write_jsonl
 
 POLICY = """fius = ["FR", "DE", "NL"]

@@ -19,7 +19,7 @@ from streams.core.sightings import route, sightings_of
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
 from streams.errors import DecodeError, FiulinkError
-from streams.kafka.topics import Topics
+from streams.topics import Topics
 
 POLICY = """\
 fius = ["FR", "DE", "NL"]

@@ -17,7 +17,7 @@ from streams.errors import ConfigError, PolicyError
 
 NOW = "2026-11-20T14:03:01.250Z"
 TOKEN = "k1:" + "c3" * 32
-SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "streams" / "schemas"
 
 POLICY_TEXT = """\
 fius = ["FR", "DE", "NL", "IT", "SG"]

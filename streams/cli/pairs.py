@@ -9,7 +9,7 @@ from typing import Any
 import click
 import orjson
 
-from streams.cli import fail_clearly, settings_from
+from streams.cli.common import settings_from
 from streams.errors import ValidationError
 
 
@@ -59,7 +59,6 @@ def _read(path: Path) -> tuple[list[tuple[Any, Any, Any]], list[str]]:
 @click.option("--review-confidence", type=click.FloatRange(0, 1), default=None,
               help="score at or above which a pair is possible (default 0.75)")  # fmt: skip
 @click.pass_context
-@fail_clearly
 def score(
     ctx: click.Context, file: Path, min_confidence: float | None, review_confidence: float | None
 ) -> None:
@@ -102,7 +101,3 @@ def score(
         click.echo(orjson.dumps(out).decode())
     if problems:
         sys.exit(1)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(pairs)

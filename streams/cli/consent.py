@@ -1,0 +1,120 @@
+"""``fiulink consent``: answer a consent request, or list the open ones, for one FIU."""
+
+from __future__ import annotations
+
+import click
+
+from streams.cli.common import settings_from
+
+
+class _ConsentGroup(click.Group):
+    """``fiulink consent MATCH_ID …`` (the answer, the documented form) and ``fiulink consent
+    list``: anything that is not a subcommand name goes to ``answer``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["answer", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_ConsentGroup)
+def consent() -> None:
+    """Consent requests: answer one (`fiulink consent MATCH_ID --fiu XX --grant|--refuse`) or
+    list the open ones (`fiulink consent list --fiu XX`).
+
+    The requests are read from the FIU's notification topic, its answers from its consent topic
+    (both to their end, no consumer group)."""
+
+
+_TIMEOUT = click.option(
+    "--timeout",
+    type=float,
+    default=15.0,
+    show_default=True,
+    help="seconds allowed for reading the FIU's notification and consent topics to their end",
+)
+
+
+@consent.command("answer")
+@click.argument("match_id")
+@click.option(
+    "--fiu", required=True, help="the answering FIU: the one whose report the held hit would reveal"
+)
+@click.option("--grant/--refuse", required=True, help="grant releases the held hit to the other FIU")
+@click.option("--reason", help="optional reason, kept in the audit trail")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="send without checking for an open request (one older than the notification topic's retention)",
+)
+@_TIMEOUT
+@click.pass_context
+def consent_answer(
+    ctx: click.Context, match_id: str, fiu: str, grant: bool, reason: str | None, force: bool, timeout: float
+) -> None:
+    """Answer the consent request for MATCH_ID (from a consent_request notification), on the
+    answering FIU's own consent topic (with --secure, only that FIU may write there).
+
+    Checked first: MATCH_ID must be a consent request to this FIU, not answered yet."""
+    from kafka.errors import KafkaError, TopicAuthorizationFailedError
+
+    from streams.codec import codec
+    from streams.consent import check_answer, read_state
+    from streams.core.clock import utcnow
+    from streams.errors import BrokerError
+    from streams.kafka.clients import producer
+
+    fiu = fiu.upper()
+    s = settings_from(ctx)
+    if not force:
+        state = read_state(s, fiu, timeout=timeout)
+        if state.warning:
+            click.echo(state.warning, err=True)
+        check_answer(state, match_id)
+    rec = {"match_id": match_id, "fiu": fiu, "granted": grant, "reason": reason, "created_at": utcnow()}
+    topic = s.topics.consent(fiu)
+    p = producer(s, max_block_ms=int(timeout * 1000))
+    try:
+        p.send(topic, key=match_id.encode(), value=codec().encode("ConsentAnswer", rec)).get(timeout=30)
+    except KafkaError as exc:
+        denied = isinstance(exc, TopicAuthorizationFailedError)
+        raise BrokerError(
+            f"could not answer on {topic}: {type(exc).__name__}",
+            hint="an FIU answers only for itself: FIULINK_SASL_USERNAME must be that FIU"
+            if denied
+            else "is the broker up and the topic created (`fiulink topics create`)?",
+        ) from exc
+    finally:
+        p.close()
+    click.echo(f"{'granted' if grant else 'refused'}: {fiu} on match {match_id}", err=True)
+
+
+@consent.command("list")
+@click.option("--fiu", required=True, help="the FIU whose open consent requests to list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    help="table: one line per request; json: the consent_request notifications as JSON Lines",
+)  # fmt: skip
+@_TIMEOUT
+@click.pass_context
+def consent_list(ctx: click.Context, fiu: str, fmt: str, timeout: float) -> None:
+    """List FIU's consent requests without an answer yet (oldest first) on stdout."""
+    import json
+
+    from streams.consent import pending, read_state
+
+    fiu = fiu.upper()
+    state = read_state(settings_from(ctx), fiu, timeout=timeout)
+    if state.warning:
+        click.echo(state.warning, err=True)
+    rows = pending(state)
+    if fmt == "json":
+        for n in rows:
+            click.echo(json.dumps(n, ensure_ascii=False))
+    else:
+        if rows:
+            click.echo("match_id\treport_id\trequested_by\tmatch_kind\trequested_at")
+        for n in rows:
+            click.echo("\t".join(str(n.get(k) or "") for k in
+                                 ("match_id", "recipient_report_id", "counterpart_fiu", "match_kind", "created_at")))  # fmt: skip
+    click.echo(f"{len(rows)} open consent request(s) for {fiu}", err=True)
