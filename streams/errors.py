@@ -28,6 +28,15 @@ class BrokerError(FiulinkError):
     """The embedded broker cannot be started, reached or stopped."""
 
 
+class KafkaAccessError(BrokerError):
+    """Kafka was reached but refused: no such topic, not allowed to read it or to use a group,
+    or not read to its end in time."""
+
+
+class SnapshotError(FiulinkError):
+    """A snapshot cannot be opened, loaded, found or queried."""
+
+
 class WorkerError(FiulinkError):
     """A worker process exited or did not join its consumer group in time."""
 

@@ -119,6 +119,8 @@ class _Gen:
 def generate(n_fius: int, n_reports: int, seed: int, out: Path, hot_threshold: int = 10) -> dict[str, Any]:
     if not 2 <= n_fius <= len(FIU_CODES):
         raise InputError(f"--fius must be between 2 and {len(FIU_CODES)}, not {n_fius}")
+    if n_reports < 1:
+        raise InputError(f"--reports must be at least 1, not {n_reports}")
     fius = FIU_CODES[:n_fius]
     g = _Gen(fius, seed)
     rows: dict[str, list[dict[str, Any]]] = {f: [] for f in fius}

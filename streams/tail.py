@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from streams.codec import codec
 from streams.config import Settings
-from streams.errors import DecodeError, FiulinkError
+from streams.errors import DecodeError, KafkaAccessError
 from streams.kafka.clients import consumer
 from streams.kafka.topics import existing_topics
 
@@ -34,7 +34,7 @@ def partitions_of(c: Any, topic: str, timeout: float = 15.0) -> set[int]:
         if parts:
             return set(parts)
         if time.monotonic() > deadline:
-            raise FiulinkError(f"no partition metadata for {topic} after {timeout:.0f}s")
+            raise KafkaAccessError(f"no partition metadata for {topic} after {timeout:.0f}s")
         c.topics()  # forces a metadata refresh
         time.sleep(0.1)
 
@@ -55,15 +55,17 @@ def resolve_topics(settings: Settings, topics: list[str], fiu: str | None) -> li
             out.append(t)
     missing = [t for t in out if t not in known]
     if missing:
-        raise FiulinkError(
+        raise KafkaAccessError(
             f"no such topic: {', '.join(missing)}", hint="list them with `fiulink topics list`"
         )
     if not out:
-        raise FiulinkError("no topics to tail", hint="create them with `fiulink topics create --policy FILE`")
+        raise KafkaAccessError(
+            "no topics to tail", hint="create them with `fiulink topics create --policy FILE`"
+        )
     return out
 
 
-class NotReadableError(FiulinkError):
+class NotReadableError(KafkaAccessError):
     """The principal may not read the topic (its ACLs do not allow READ)."""
 
 
@@ -86,7 +88,7 @@ def read_to_end(settings: Settings, topic: str, *, timeout: float = 15.0) -> lis
         deadline = time.monotonic() + timeout
         while any(c.position(tp) < ends[tp] for tp in tps):
             if time.monotonic() > deadline:
-                raise FiulinkError(f"could not read {topic} to its end within {timeout:.0f}s")
+                raise KafkaAccessError(f"could not read {topic} to its end within {timeout:.0f}s")
             for msgs in c.poll(timeout_ms=300, max_records=5000).values():
                 for m in msgs:
                     if m.value is None or m.offset >= ends[TopicPartition(m.topic, m.partition)]:
@@ -98,7 +100,7 @@ def read_to_end(settings: Settings, topic: str, *, timeout: float = 15.0) -> lis
     except TopicAuthorizationFailedError as exc:
         raise NotReadableError(f"not allowed to read {topic}") from exc
     except KafkaError as exc:
-        raise FiulinkError(f"could not read {topic}: {type(exc).__name__}: {exc}") from exc
+        raise KafkaAccessError(f"could not read {topic}: {type(exc).__name__}: {exc}") from exc
     finally:
         c.close()
     return out

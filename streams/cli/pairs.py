@@ -10,7 +10,7 @@ import click
 import orjson
 
 from streams.cli.common import settings_from
-from streams.errors import ValidationError
+from streams.errors import InputError, ValidationError
 
 
 @click.group()
@@ -80,7 +80,7 @@ def score(
     match = MATCH_THRESHOLD if min_confidence is None else min_confidence
     possible = POSSIBLE_THRESHOLD if review_confidence is None else review_confidence
     if possible > match:
-        raise click.UsageError("--review-confidence must not be above --min-confidence")
+        raise InputError("--review-confidence must not be above --min-confidence")
     good, problems = _read(file)
     ids: list[Any] = []
     encoded: list[tuple[bytes, bytes]] = []

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from streams.codec import codec
 from streams.core.sightings import sightings_of
-from streams.errors import DecodeError, FiulinkError
+from streams.errors import DecodeError, SnapshotError
 from streams.snapshot.db import connect, sql
 from streams.snapshot.rows import TABLE_NAMES, TABLES, Row, Where
 
@@ -169,7 +169,7 @@ class SnapshotWriter:
             self.con.commit()
         except duckdb.Error as exc:
             self.con.rollback()
-            raise FiulinkError(
+            raise SnapshotError(
                 f"cannot load a batch of {len(messages)} messages into {self.path}: {exc}",
                 hint="nothing of this batch was stored; a restart resumes from the last stored offsets",
             ) from exc

@@ -67,3 +67,30 @@ def test_a_one_word_line_in_the_service_wallets_file(tmp_path: Path) -> None:
 def test_no_broker_is_one_line(tmp_path: Path) -> None:
     done = fiulink("topics", "list", home=tmp_path)
     assert_one_error_line(done, "cannot reach Kafka at 127.0.0.1:1")
+
+
+def test_generate_with_no_reports(tmp_path: Path) -> None:
+    done = fiulink("generate", "--reports", "-1", "--out", str(tmp_path / "feed"), home=tmp_path)
+    assert_one_error_line(done, "--reports must be at least 1")
+
+
+def test_a_missing_policy_file(tmp_path: Path) -> None:
+    done = fiulink("topics", "create", "--policy", str(tmp_path / "nope.toml"), home=tmp_path)
+    assert_one_error_line(done, "cannot read the sharing policy")
+
+
+def test_pairs_thresholds_the_wrong_way_round(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"id": 1}\n')
+    done = fiulink(
+        "pairs",
+        "score",
+        str(pairs),
+        "--min-confidence",
+        "0.5",
+        "--review-confidence",
+        "0.9",
+        env=KEY,
+        home=tmp_path,
+    )
+    assert_one_error_line(done, "--review-confidence must not be above --min-confidence")
