@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
-Sighted = dict[str, Any]  # fiu, report_id, sharing, restrictions, submitted_at, source_ts, tokens
+from streams.core.records import SightedReport, Sighting, TokenRef
+
+Sighted = SightedReport  # the name the worker's steps use
 HEADER = ("fiu", "report_id", "sharing", "restrictions", "submitted_at", "source_ts")
 MAX_TOKENS = 1000  # per message: keeps a batch message well under Kafka's 1 MB default
 
@@ -31,7 +33,7 @@ def sighted(report: dict[str, Any], tokens: Iterable[tuple[str, str]], source_ts
     """What the hub keeps of a validated report: its handling and its (kind, token) pairs, each
     token once (first kind wins), and the log time it arrived; None if it has no token at all."""
     seen: set[str] = set()
-    unique = []
+    unique: list[TokenRef] = []
     for kind, token in tokens:
         if token not in seen:
             seen.add(token)
@@ -62,22 +64,23 @@ def split(reports: Iterable[Sighted], partitions: int, max_tokens: int = MAX_TOK
     counts: dict[int, int] = {}
     done: list[list[Sighted]] = []
     for r in reports:
-        per: dict[int, list[dict[str, str]]] = {}
+        row = cast(dict[str, Any], r)
+        per: dict[int, list[TokenRef]] = {}
         for t in r["tokens"]:
             per.setdefault(route(t["token"], partitions), []).append(t)
         for p, tokens in per.items():
             if counts.get(p, 0) + len(tokens) > max_tokens and open_.get(p):
                 done.append(open_.pop(p))
                 counts[p] = 0
-            open_.setdefault(p, []).append({**{k: r[k] for k in HEADER}, "tokens": tokens})
+            open_.setdefault(p, []).append(cast(Sighted, {**{k: row[k] for k in HEADER}, "tokens": tokens}))
             counts[p] = counts.get(p, 0) + len(tokens)
     done.extend(open_.values())
     return done
 
 
-def sightings_of(batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def sightings_of(batch: dict[str, Any]) -> Iterator[Sighting]:
     """A SightingBatch -> one flat Sighting record per token, in order."""
     for r in batch["reports"]:
-        head = {k: r[k] for k in HEADER}
+        head: dict[str, Any] = {k: r[k] for k in HEADER}
         for t in r["tokens"]:
-            yield {**head, "kind": t["kind"], "token": t["token"]}
+            yield cast(Sighting, {**head, "kind": t["kind"], "token": t["token"]})
