@@ -42,6 +42,27 @@ def report(
     }
 
 
+def policy_text(
+    fius: Iterable[str],
+    *,
+    auto: Iterable[tuple[str, str]] = (),
+    consent: Iterable[tuple[str, str]] = (),
+    deny: Iterable[tuple[str, str]] = (),
+    default: str = "deny",
+    purposes: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """A sharing policy (TOML): its members, the default and one agreement per pair, in the order
+    auto, consent, deny; ``purposes`` adds a purpose to a pair's agreement."""
+    lines = [f"fius = [{', '.join(json.dumps(f) for f in fius)}]", f'default = "{default}"']
+    for mode, pairs in (("auto", auto), ("consent", consent), ("deny", deny)):
+        for a, b in pairs:
+            lines += ["", "[[agreement]]", f'fius = ["{a}", "{b}"]', f'mode = "{mode}"']
+            purpose = (purposes or {}).get((a, b))
+            if purpose:
+                lines.append(f"purpose = {json.dumps(purpose)}")
+    return "\n".join(lines) + "\n"
+
+
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any] | str]) -> Path:
     path.write_text(
         "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows)

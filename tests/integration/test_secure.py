@@ -36,10 +36,10 @@ from streams.errors import BrokerError, ConfigError
 from streams.kafka import secure
 from streams.kafka.broker import EmbeddedBroker, free_port
 from streams.processes import stop_processes
-from streams.testing import FIULINK, SecureHub, report, started_secure_hub, write_jsonl
+from streams.testing import FIULINK, SecureHub, policy_text, report, started_secure_hub, write_jsonl
 
 A, B = "FR", "DE"
-POLICY = f'fius = ["{A}", "{B}"]\ndefault = "deny"\n\n[[agreement]]\nfius = ["{A}", "{B}"]\nmode = "auto"\n'
+POLICY = policy_text([A, B], auto=[(A, B)])
 SEEDED_PER_PARTITION = 1
 
 
