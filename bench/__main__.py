@@ -83,11 +83,6 @@ def main() -> None:
                     "worker_cpu_ms_per_report": bf["worker_cpu_ms_per_report"], "worker_peak_rss_mb": bf["peak_rss_mb"],
                     "latency_offered_rate": rate, "p50_latency_s": lat["p50_latency_s"],
                     "p95_latency_s": lat["p95_latency_s"], "p99_latency_s": lat["p99_latency_s"]})  # fmt: skip
-        say("  the same backfill with ingest in a child process (FIULINK_INGEST_PROCESSES=1)")
-        child = e2e.backfill(
-            info.bootstrap, home, feed, args.reports, extra_env={"FIULINK_INGEST_PROCESSES": "1"}
-        )
-        res["ingest_child_reports_per_s"] = child["reports_per_s"]
         say(f"  two workers (own RocksDB each) in one group on the same {args.reports} reports")
         two = e2e.backfill(info.bootstrap, home, feed, args.reports, workers=2)
         res.update({"two_workers_reports_per_s": two["reports_per_s"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.errors import FiulinkError
+from streams.errors import InputError
 
 Record = dict[str, Any]
 MIN_PREFIX = 8  # characters of a match id accepted as an abbreviation
@@ -27,7 +27,7 @@ WHAT = {
 }
 
 
-class MatchNotFoundError(FiulinkError):
+class MatchNotFoundError(InputError):
     """No notification of this FIU names the match."""
 
 

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from streams.codec import codec
 from streams.config import Settings
-from streams.core.extract import identifiers_with_fields
+from streams.core.at_source import tokenize_at_source
 from streams.core.tokens import Tokenizer
 from streams.feed_check import JSON_ARRAY, check_line
 from streams.kafka.clients import producer
@@ -75,28 +75,6 @@ class Kept:
 
     rejects: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-
-
-def tokenize_at_source(report: dict[str, Any], tokenizer: Tokenizer) -> dict[str, Any]:
-    """Replace every raw identifier with its token: only tokens leave the FIU."""
-    found, _ = identifiers_with_fields(report)
-    tokens = [{"kind": k, "token": tokenizer(k, v), "fields": fields} for k, v, fields in found]
-    subjects = [
-        {
-            **s,
-            "names": [],
-            "birth_date": None,
-            "documents": [],
-            "emails": [],
-            "phones": [],
-            "accounts": [],
-            "lei": None,
-            "wallets": [],
-        }
-        for s in report["subjects"]
-    ]
-    txs = [{**t, "tx_hash": None, "from_address": None, "to_address": None} for t in report["transactions"]]
-    return {**report, "subjects": subjects, "transactions": txs, "tokens": report["tokens"] + tokens}
 
 
 def _general(path: str, reason: str) -> str:
@@ -161,7 +139,7 @@ class Publisher:
         self.stats.seconds = time.monotonic() - start
         return self.stats
 
-    def _note(self, kept: Kept, where: str, line: str, errors: Problems, warnings: Problems, *,
+    def note_problems(self, kept: Kept, where: str, line: str, errors: Problems, warnings: Problems, *,
               quiet: bool = False) -> bool:  # fmt: skip
         """Name each problem (on stderr unless ``quiet``) and keep the line: in the rejects file
         when it is rejected, in the warnings file when it is published. True if rejected."""
@@ -220,16 +198,18 @@ class Publisher:
                         if lineno == array_at
                         else f"{JSON_ARRAY} (the array begins at line {array_at})"
                     )
-                    self._note(kept, where, raw, [("", why)], [], quiet=lineno != array_at)
+                    self.note_problems(kept, where, raw, [("", why)], [], quiet=lineno != array_at)
                     continue
                 checked = check_line(line)
                 record, errors = checked.record, list(checked.errors)
                 if record is not None:
-                    errors += self._no_feed(record)
-                if (errors or checked.warnings) and self._note(kept, where, raw, errors, checked.warnings):
+                    errors += self.no_feed(record)
+                if (errors or checked.warnings) and self.note_problems(
+                    kept, where, raw, errors, checked.warnings
+                ):
                     continue
                 assert record is not None  # no errors: validate_report built it
-                self._send(record)
+                self.send_report(record)
                 now = time.monotonic()
                 if self.rate:  # a steady offered rate: wait until this record is due
                     ahead = start + self.stats.published / self.rate - now
@@ -247,7 +227,7 @@ class Publisher:
         elif array_at is not None and lines > 1:
             self.say(f"{path}: the other {lines - 1} line(s) of the array rejected as well")
 
-    def _no_feed(self, record: dict[str, Any]) -> Problems:
+    def no_feed(self, record: dict[str, Any]) -> Problems:
         """The error of a report whose FIU has no feed topic (said once per topic); none in a dry run."""
         topic = self.settings.topics.feed(record["fiu"])
         if self.topics is None or topic in self.topics:
@@ -260,7 +240,7 @@ class Publisher:
             )
         return [("fiu", f"no feed topic {topic} for this FIU")]
 
-    def _send(self, record: dict[str, Any]) -> None:
+    def send_report(self, record: dict[str, Any]) -> None:
         """Send one checked report to its FIU's feed (counted only, in a dry run)."""
         topic = self.settings.topics.feed(record["fiu"])
         if self.tokenizer is not None:

@@ -104,6 +104,6 @@ def identifiers_with_fields(report: dict[str, Any]) -> tuple[list[Located], Prob
                 "",
                 f"{c.tried} identifiers, more than the {MAX_IDENTIFIERS} matched per report: "
                 f"the last {c.tried - MAX_IDENTIFIERS} were left out",
-            ),  # fmt: skip
+            ),
         )
     return [(kind, value, fields) for (kind, value), fields in c.found.items()], c.problems

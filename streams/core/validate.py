@@ -1,4 +1,4 @@
-"""Validation of STR input (the DESIGN.md JSON shape) into the Avro ``StrReport`` shape.
+"""Validation of STR input (the JSON Lines shape of docs/feed.md) into the Avro ``StrReport`` shape.
 
 ``validate_report`` reports every problem of a record at once, each as (field path, reason), and
 fills the defaults of absent optional fields so the result encodes as-is.

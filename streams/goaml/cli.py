@@ -35,63 +35,57 @@ def convert() -> None:
     """Convert other report formats to fiulink's StrReport JSON Lines (no broker needed)."""
 
 
-def register(main: click.Group) -> None:
-    from streams.cli import fail_clearly
+@convert.command("goaml")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--fiu", required=True, help=FIU_HELP)
+@click.option("--tz", help=TZ_HELP)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="validate each report against the goAML XSD (XSD 1.1) and reject it if it fails",
+)
+@click.option("--sharing", type=SHARING, default="consent", show_default=True, help=SHARING_HELP)
+@click.option("--report-codes", help=CODES_HELP)
+def convert_goaml(files: tuple[Path, ...], fiu: str, tz: str | None, strict: bool, sharing: str,
+                  report_codes: str | None) -> None:  # fmt: skip
+    """goAML XML reports (UNODC's format, UAE 5.0.2 edition) -> one StrReport JSON line per
+    report on stdout.
 
-    @convert.command("goaml")
-    @click.argument(
-        "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    \b
+    FILES are .xml files (one <report>, or a batch element holding several) or .zip uploads
+    of them. report_id = FIU:RENTITY_ID:ENTITY_REFERENCE; local times become UTC with --tz;
+    birth dates are kept as written; amounts stay decimal strings. Parsing refuses DTDs,
+    entities and network access. Problems go to stderr as FILE:LINE: ELEMENT/PATH: REASON
+    (warnings say "warning:"). By default the XSD is not enforced (the UAE file's name
+    patterns reject real names in strict validators); --strict enforces it with those
+    patterns fixed. Exit 1 if a report was rejected. The mapping: docs/feed.md#goaml."""
+    from streams.goaml import convert_file
+    from streams.publish import jsonl_line
+
+    opts = options(fiu, tz, sharing, report_codes)
+    counts = {"converted": 0, "rejected": 0, "skipped": 0}
+    for path in files:
+        seen = 0
+        for done in convert_file(path, opts, strict=strict):
+            seen += 1
+            for line in done.lines():
+                click.echo(line, err=True)
+            if done.skipped:
+                counts["skipped"] += 1
+                click.echo(f"{done.where}: report: skipped: {done.skipped}", err=True)
+            elif done.record is None:
+                counts["rejected"] += 1
+            else:
+                counts["converted"] += 1
+                sys.stdout.write(jsonl_line(done.record))
+        if seen == 0:
+            click.echo(f"warning: {path}: no <report> in it", err=True)
+    sys.stdout.flush()
+    click.echo(
+        f"{counts['converted']} converted, {counts['rejected']} rejected, {counts['skipped']} skipped",
+        err=True,
     )
-    @click.option("--fiu", required=True, help=FIU_HELP)
-    @click.option("--tz", help=TZ_HELP)
-    @click.option(
-        "--strict",
-        is_flag=True,
-        help="validate each report against the goAML XSD (XSD 1.1) and reject it if it fails",
-    )
-    @click.option("--sharing", type=SHARING, default="consent", show_default=True, help=SHARING_HELP)
-    @click.option("--report-codes", help=CODES_HELP)
-    @fail_clearly
-    def convert_goaml(files: tuple[Path, ...], fiu: str, tz: str | None, strict: bool, sharing: str,
-                      report_codes: str | None) -> None:  # fmt: skip
-        """goAML XML reports (UNODC's format, UAE 5.0.2 edition) -> one StrReport JSON line per
-        report on stdout.
-
-        \b
-        FILES are .xml files (one <report>, or a batch element holding several) or .zip uploads
-        of them. report_id = FIU:RENTITY_ID:ENTITY_REFERENCE; local times become UTC with --tz;
-        birth dates are kept as written; amounts stay decimal strings. Parsing refuses DTDs,
-        entities and network access. Problems go to stderr as FILE:LINE: ELEMENT/PATH: REASON
-        (warnings say "warning:"). By default the XSD is not enforced (the UAE file's name
-        patterns reject real names in strict validators); --strict enforces it with those
-        patterns fixed. Exit 1 if a report was rejected. The mapping: docs/feed.md#goaml."""
-        from streams.goaml import convert_file
-        from streams.publish import jsonl_line
-
-        opts = options(fiu, tz, sharing, report_codes)
-        counts = {"converted": 0, "rejected": 0, "skipped": 0}
-        for path in files:
-            seen = 0
-            for done in convert_file(path, opts, strict=strict):
-                seen += 1
-                for line in done.lines():
-                    click.echo(line, err=True)
-                if done.skipped:
-                    counts["skipped"] += 1
-                    click.echo(f"{done.where}: report: skipped: {done.skipped}", err=True)
-                elif done.record is None:
-                    counts["rejected"] += 1
-                else:
-                    counts["converted"] += 1
-                    sys.stdout.write(jsonl_line(done.record))
-            if seen == 0:
-                click.echo(f"warning: {path}: no <report> in it", err=True)
-        sys.stdout.flush()
-        click.echo(
-            f"{counts['converted']} converted, {counts['rejected']} rejected, {counts['skipped']} skipped",
-            err=True,
-        )
-        if counts["rejected"]:
-            sys.exit(1)
-
-    main.add_command(convert)
+    if counts["rejected"]:
+        sys.exit(1)

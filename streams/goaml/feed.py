@@ -66,15 +66,15 @@ def read_goaml(pub: Publisher, goaml: GoamlInput, path: Path, start: float, kept
         warnings = [(p, why) for _, p, why in done.warnings]
         record = validate_report(done.record)[0] if done.record is not None else None
         if record is not None:
-            no_feed = pub._no_feed(record)
+            no_feed = pub.no_feed(record)
             errors += no_feed
             for p, why in no_feed:
                 pub.say(f"{done.where}: {p}: {why}")
         raw = jsonl_line(done.record).rstrip("\n") if done.record is not None else ""
-        if (errors or warnings) and pub._note(kept, done.where, raw, errors, warnings, quiet=True):
+        if (errors or warnings) and pub.note_problems(kept, done.where, raw, errors, warnings, quiet=True):
             continue
         assert record is not None  # no errors: converted and validated
-        pub._send(record)
+        pub.send_report(record)
         now = time.monotonic()
         if now - last >= pub.progress_every:
             last = now

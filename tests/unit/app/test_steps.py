@@ -19,16 +19,10 @@ from streams.core.sightings import route, sightings_of
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
 from streams.errors import DecodeError, FiulinkError
-from streams.kafka.topics import Topics
+from streams.testing import policy_text
+from streams.topics import Topics
 
-POLICY = """\
-fius = ["FR", "DE", "NL"]
-default = "deny"
-
-[[agreement]]
-fius = ["FR", "DE"]
-mode = "auto"
-"""
+POLICY = policy_text(["FR", "DE", "NL"], auto=[("FR", "DE")])
 
 EMAIL = "ivan.p@example.org"
 BTC = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"

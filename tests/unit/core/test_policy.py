@@ -14,28 +14,19 @@ import pytest
 from streams.core.correlate import CorrelationRules, correlate_all, link_id
 from streams.core.policy import DEFAULT_PURPOSE, Outcome, SharingPolicy, answer_consent, decide
 from streams.errors import ConfigError, PolicyError
+from streams.testing import policy_text
 
 NOW = "2026-11-20T14:03:01.250Z"
 TOKEN = "k1:" + "c3" * 32
-SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "streams" / "schemas"
 
-POLICY_TEXT = """\
-fius = ["FR", "DE", "NL", "IT", "SG"]
-default = "deny"
-
-[[agreement]]
-fius = ["FR", "DE"]
-mode = "auto"
-purpose = "ML/TF intelligence; no onward use"
-
-[[agreement]]
-fius = ["FR", "NL"]
-mode = "consent"
-
-[[agreement]]
-fius = ["DE", "IT"]
-mode = "deny"
-"""
+POLICY_TEXT = policy_text(
+    ["FR", "DE", "NL", "IT", "SG"],
+    auto=[("FR", "DE")],
+    consent=[("FR", "NL")],
+    deny=[("DE", "IT")],
+    purposes={("FR", "DE"): "ML/TF intelligence; no onward use"},
+)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ FIULINK = [sys.executable, "-m", "streams"]
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FIULINK_TOKEN_KEY": "k", "FIULINK_HOME": str(cwd / "home")}
+    env = {**os.environ, "FIULINK_TOKEN_KEY": "unit-test-key-0123456789", "FIULINK_HOME": str(cwd / "home")}
     return subprocess.run([*FIULINK, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
 
 

@@ -1,170 +1,20 @@
-"""The ``fiulink`` command line. Every command reads one ``Settings`` (environment, then flags)
-and turns any ``FiulinkError`` into one clear message on stderr and a non-zero exit."""
+"""``fiulink publish``, ``tail`` and ``normalize``: reports in, records out, one identifier checked."""
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from streams.config import Settings, version
-from streams.errors import FiulinkError, InvalidIdentifierError
+from streams.cli.common import EXIT_INVALID, settings_from
+from streams.errors import InvalidIdentifierError
 from streams.goaml.feed import publish_options
-
-EXIT_INVALID = 2
-
-
-def fail_clearly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except FiulinkError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
-def settings_from(ctx: click.Context, **overrides: Any) -> Settings:
-    base: Settings = ctx.obj
-    return base.with_overrides(**overrides)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(version(), "--version", prog_name="fiulink", message="%(prog)s %(version)s")
-@click.pass_context
-def main(ctx: click.Context) -> None:
-    """fiulink: cross-border correlation of suspicious-transaction reports between FIUs.
-
-    \b
-    Environment: FIULINK_BOOTSTRAP (Kafka, default 127.0.0.1:9092), FIULINK_HOME (local state,
-    default $XDG_DATA_HOME/fiulink or ~/.local/share/fiulink, whatever the current directory),
-    FIULINK_TOKEN_KEY (consortium key), FIULINK_POLICY (sharing policy file).
-    Reference: README.md and docs/feed.md (the report fields).
-    """
-    ctx.obj = Settings.from_env()
-
-
-# -- broker ------------------------------------------------------------------------------------
-@main.group()
-def broker() -> None:
-    """The embedded Apache Kafka broker (single-node KRaft on loopback, data under $FIULINK_HOME)."""
-
-
-@broker.command("start")
-@click.option("--port", type=int, help="listener port (default: the port of FIULINK_BOOTSTRAP)")
-@click.option(
-    "--secure", is_flag=True, help="SASL/SCRAM authentication and ACLs (one principal per FIU + the hub)"
-)
-@click.pass_context
-@fail_clearly
-def broker_start(ctx: click.Context, port: int | None, secure: bool) -> None:
-    """Start the broker; returns when it answers and prints the bootstrap address. Idempotent."""
-    from streams.kafka.broker import EmbeddedBroker
-
-    s = settings_from(ctx)
-    b = EmbeddedBroker(s)
-    already = b.info()
-    if secure:
-        from streams.kafka.secure import start_secure
-
-        info = start_secure(s, port)
-    else:
-        info = b.start(port=port)
-    state = "already running" if already else "started"
-    click.echo(f"broker {state} (pid {info.pid}); bootstrap {info.bootstrap}; home {s.home}", err=True)
-    click.echo(info.bootstrap)
-
-
-@broker.command("stop")
-@click.pass_context
-@fail_clearly
-def broker_stop(ctx: click.Context) -> None:
-    """Stop the broker gracefully (controlled shutdown)."""
-    from streams.kafka.broker import EmbeddedBroker
-
-    stopped = EmbeddedBroker(settings_from(ctx)).stop()
-    click.echo("broker stopped" if stopped else "broker was not running", err=True)
-
-
-@broker.command("status")
-@click.pass_context
-@fail_clearly
-def broker_status(ctx: click.Context) -> None:
-    """Say whether the broker runs and answers; exit 1 if not."""
-    from streams.kafka.broker import EmbeddedBroker
-
-    b = EmbeddedBroker(settings_from(ctx))
-    info = b.info()
-    if info is None:
-        click.echo("broker not running")
-        sys.exit(1)
-    ok = b.answers(info.bootstrap)
-    click.echo(
-        f"broker running (pid {info.pid}) on {info.bootstrap}: {'answering' if ok else 'NOT answering'}"
-    )
-    sys.exit(0 if ok else 1)
-
-
-# -- topics ------------------------------------------------------------------------------------
-def _policy(ctx: click.Context, policy: Path | None):  # type: ignore[no-untyped-def]
-    from streams.core.policy import SharingPolicy
-
-    return SharingPolicy.load(settings_from(ctx, policy_path=policy).require_policy())
-
-
-@main.group()
-def topics() -> None:
-    """Create and list the hub's topics."""
-
-
-@topics.command("create")
-@click.option(
-    "--policy",
-    type=click.Path(path_type=Path),
-    help="sharing policy (its fius get feeds and notification topics)",
-)
-@click.option("--replication-factor", type=int, default=1, show_default=True)
-@click.option(
-    "--secure", is_flag=True, help="also create the FIU principals' ACLs (broker started with --secure)"
-)
-@click.pass_context
-@fail_clearly
-def topics_create(ctx: click.Context, policy: Path | None, replication_factor: int, secure: bool) -> None:
-    """Create every topic of the README's Topics table (per FIU: feed, consent and notification
-    topics, from the policy); idempotent."""
-    from streams.kafka.topics import create_topics
-
-    pol = _policy(ctx, policy)
-    s = settings_from(ctx)
-    created, present = create_topics(s, pol.fius, replication_factor)
-    for t in created:
-        click.echo(f"created {t}", err=True)
-    click.echo(f"{len(created)} topic(s) created, {len(present)} already present", err=True)
-    if secure:
-        from streams.kafka.secure import grant_acls
-
-        grant_acls(s, pol.fius)
-
-
-@topics.command("list")
-@click.pass_context
-@fail_clearly
-def topics_list(ctx: click.Context) -> None:
-    """List the topics on the broker."""
-    from streams.kafka.topics import existing_topics
-
-    for t in sorted(existing_topics(settings_from(ctx))):
-        click.echo(t)
 
 
 # -- publish / tail ----------------------------------------------------------------------------
-@main.command()
+@click.command()
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
@@ -177,7 +27,6 @@ def topics_list(ctx: click.Context) -> None:
 @click.option("--dry-run", is_flag=True, help="check every line and report, send nothing (no broker needed)")
 @publish_options  # goAML XML input: --format, --fiu, --tz, --sharing, --report-codes
 @click.pass_context
-@fail_clearly
 def publish(
     ctx: click.Context,
     files: tuple[Path, ...],
@@ -221,14 +70,13 @@ def publish(
         sys.exit(1)
 
 
-@main.command()
+@click.command()
 @click.argument("topics", nargs=-1, required=True)
 @click.option("--fiu", help="with 'notifications': only this FIU's topic")
 @click.option("--from-beginning", is_flag=True, help="start at the oldest record (default: only new ones)")
 @click.option("--idle-timeout", type=float, help="stop after S seconds without a new record")
 @click.option("--group", help="consumer group: resume where the group left off (commits after printing)")
 @click.pass_context
-@fail_clearly
 def tail(
     ctx: click.Context,
     topics: tuple[str, ...],
@@ -250,7 +98,7 @@ def tail(
 
 
 # -- normalize ---------------------------------------------------------------------------------
-@main.command()
+@click.command()
 @click.argument(
     "kind",
     type=click.Choice(
@@ -304,20 +152,3 @@ def normalize(
         click.echo(f"invalid {kind}: {exc.reason}", err=True)
         sys.exit(EXIT_INVALID)
     click.echo(out)
-
-
-from streams.cli_ops import register  # noqa: E402  (the operational commands live in their own module)
-
-register(main)
-
-from streams.cli_snapshot import register as register_snapshot  # noqa: E402
-
-register_snapshot(main)
-
-from streams.cli_pairs import register as register_pairs  # noqa: E402
-
-register_pairs(main)
-
-from streams.goaml.cli import register as register_goaml  # noqa: E402
-
-register_goaml(main)
