@@ -40,11 +40,15 @@ def partitions_of(c: Any, topic: str, timeout: float = 15.0) -> set[int]:
 
 
 def resolve_topics(settings: Settings, topics: list[str], fiu: str | None) -> list[str]:
-    """'notifications' means every fiulink.notifications.* topic (or one FIU's with --fiu)."""
+    """'notifications' means every fiulink.notifications.* topic (or one FIU's with --fiu);
+    'dead-letters' the hub's dead-letter topic, or with --fiu that FIU's own copy of the dead
+    letters of what it sent (readable under its ACLs)."""
     known = existing_topics(settings)
     out: list[str] = []
     for t in topics:
-        if t == "notifications":
+        if t == "dead-letters":
+            out.append(settings.topics.dead_letters_of(fiu.upper()) if fiu else settings.topics.dead_letter)
+        elif t == "notifications":
             names = (
                 [settings.topics.notification(fiu)]
                 if fiu

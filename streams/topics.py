@@ -42,6 +42,11 @@ class Topics:
     def dead_letter(self) -> str:
         return f"{self.prefix}dead-letter"
 
+    def dead_letters_of(self, fiu: str) -> str:
+        """An FIU's copy of the dead letters of what it sent (its feed, its consent answers):
+        readable under its ACLs, where the hub's own dead-letter topic is not."""
+        return f"{self.dead_letter}.{fiu}"
+
     def feed(self, fiu: str) -> str:
         return f"{self.reports}{fiu}"
 
@@ -57,6 +62,12 @@ class Topics:
     def fiu_of_consent(self, topic: str) -> str | None:
         return topic[len(self.consents) :] if topic.startswith(self.consents) else None
 
+    def sender_of(self, source: str) -> str | None:
+        """The FIU that wrote the record a dead letter's ``source`` (topic/partition/offset)
+        names, or None for the hub's own topics."""
+        topic = source.rsplit("/", 2)[0]
+        return self.fiu_of_feed(topic) or self.fiu_of_consent(topic)
+
     def all(self, fius: Iterable[str], partitions: int) -> dict[str, int]:
         topics = {t: partitions for t in (self.sightings, self.matches, self.audit)}
         topics[self.dead_letter] = 1
@@ -64,4 +75,5 @@ class Topics:
             topics[self.feed(f)] = partitions
             topics[self.notification(f)] = partitions
             topics[self.consent(f)] = partitions
+            topics[self.dead_letters_of(f)] = 1
         return topics

@@ -22,6 +22,7 @@ from streams.app.ingest import ingest_records
 from streams.app.state import BatchTable, Send
 from streams.app.steps import Out, Steps
 from streams.errors import FiulinkError
+from streams.topics import Topics
 
 log = logging.getLogger("fiulink.worker")
 
@@ -41,6 +42,18 @@ def unrouted(out: Out) -> list[Send]:
     return [(t, k, v, None) for t, k, v in out]
 
 
+def with_senders_copies(sends: list[Send], topics: Topics, fius: tuple[str, ...]) -> list[Send]:
+    """``sends`` plus, for each dead letter of a record an FIU wrote, a copy on that FIU's own
+    dead-letter topic (``Topics.dead_letters_of``): it learns what the hub left out of its reports."""
+    copies: list[Send] = []
+    for topic, key, value, _ in sends:
+        if topic == topics.dead_letter:
+            fiu = topics.sender_of(key.decode("utf-8", "replace"))
+            if fiu in fius:
+                copies.append((topics.dead_letters_of(fiu), key, value, None))
+    return sends + copies if copies else sends
+
+
 class BatchHandlers:
     """``ingest``, ``correlate`` and ``notify`` over batches of events. ``tokens`` and ``links``
     are the worker's tables (``BatchTable``): each handler returns their changelog records with
@@ -55,7 +68,7 @@ class BatchHandlers:
         """Reports -> dead letters, and the batch's sightings as one message per partition."""
         events, dead = self.refused(events, "ingest")
         records = [(*where(e), timestamp_ms(e), e.value) for e in events]
-        return unrouted(dead) + ingest_records(self.steps, records)
+        return self.copied(unrouted(dead) + ingest_records(self.steps, records))
 
     def correlate(self, events: list[Any]) -> list[Send]:
         """Sighting batches against the ``tokens`` table -> matches."""
@@ -65,14 +78,17 @@ class BatchHandlers:
             out += self.guarded(
                 "correlate", event, lambda e, store=store: self.steps.correlate(store, e.value, *where(e))
             )
-        return self.tokens.changelog() + unrouted(out)
+        return self.tokens.changelog() + self.copied(unrouted(out))
 
     def notify(self, events: list[Any]) -> list[Send]:
         """Matches and consent answers against the ``links`` table -> notifications and audit."""
         events, out = self.refused(events, "notify")
         for event in events:
             out += self.guarded("notify", event, self.notify_one)
-        return self.links.changelog() + unrouted(out)
+        return self.links.changelog() + self.copied(unrouted(out))
+
+    def copied(self, sends: list[Send]) -> list[Send]:
+        return with_senders_copies(sends, self.steps.topics, self.steps.policy.fius)
 
     def notify_one(self, event: Any) -> Out:
         key = (event.key or b"").decode("utf-8", "replace")

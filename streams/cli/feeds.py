@@ -72,7 +72,10 @@ def publish(
 
 @click.command()
 @click.argument("topics", nargs=-1, required=True)
-@click.option("--fiu", help="with 'notifications': only this FIU's topic")
+@click.option(
+    "--fiu",
+    help="with 'notifications': only this FIU's topic; with 'dead-letters': this FIU's own dead letters",
+)
 @click.option("--from-beginning", is_flag=True, help="start at the oldest record (default: only new ones)")
 @click.option("--idle-timeout", type=float, help="stop after S seconds without a new record")
 @click.option("--group", help="consumer group: resume where the group left off (commits after printing)")
@@ -87,7 +90,9 @@ def tail(
 ) -> None:
     """Print decoded records as JSON Lines (nothing else on stdout).
 
-    TOPICS are topic names, or 'notifications' for every fiulink.notifications.* topic."""
+    TOPICS are topic names, or 'notifications' for every fiulink.notifications.* topic, or
+    'dead-letters' (with --fiu XX: what the hub could not take of what XX sent, each naming
+    topic/partition/offset, field and reason; XX's own credentials may read it)."""
     from streams.tail import resolve_topics
     from streams.tail import tail as run_tail
 

@@ -195,6 +195,14 @@ def fiu_acls(settings: Settings, fiu: str) -> list[Any]:
         (ResourceType.TOPIC, topics.consent(fiu), ACLResourcePatternType.LITERAL, ACLOperation.READ),
         (ResourceType.TOPIC, topics.notification(fiu), ACLResourcePatternType.LITERAL, ACLOperation.READ),
         (ResourceType.TOPIC, topics.notification(fiu), ACLResourcePatternType.LITERAL, ACLOperation.DESCRIBE),
+        # what the hub dead-lettered of what it sent
+        (ResourceType.TOPIC, topics.dead_letters_of(fiu), ACLResourcePatternType.LITERAL, ACLOperation.READ),
+        (
+            ResourceType.TOPIC,
+            topics.dead_letters_of(fiu),
+            ACLResourcePatternType.LITERAL,
+            ACLOperation.DESCRIBE,
+        ),
         (ResourceType.GROUP, group_prefix(settings, fiu), ACLResourcePatternType.PREFIXED, ACLOperation.READ),
     ]
     return [

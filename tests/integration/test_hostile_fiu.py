@@ -214,6 +214,18 @@ def test_a_report_full_of_bad_identifiers_is_one_dead_letter(
     (letter,) = letters()
     assert letter["stage"] == "identifier" and "20000 identifiers, more than the 1000" in letter["reason"]
     assert json.dumps(letter["reason"]).count("broken-") <= 20
+    # FR learns what the hub left out of its report, with its own credentials; NL may not read it
+    own = hub.cli(
+        "tail", "dead-letters", "--fiu", "FR", "--from-beginning", "--idle-timeout", "5", principal="FR"
+    )
+    assert own.returncode == 0, own.stderr
+    mine = [json.loads(line) for line in own.stdout.splitlines()]
+    assert [d["source"] for d in mine if "FR-amp" in d["reason"]] == [letter["source"]]
+    assert all(d["topic"] in (topics.feed("FR"), topics.consent("FR")) for d in mine)
+    other = hub.cli(
+        "tail", "dead-letters", "--fiu", "FR", "--from-beginning", "--idle-timeout", "5", principal="NL"
+    )
+    assert other.returncode != 0 and "Traceback" not in other.stderr
 
 
 def test_the_broker_log_is_size_bounded_and_rotated(
