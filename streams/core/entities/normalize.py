@@ -40,7 +40,7 @@ from rigour.names import (
 )
 from rigour.text.translit import ascii_text
 
-NORMALISER_VERSION = 1
+NORMALISER_VERSION = 2
 MAX_CHARS = 256  # of a cleaned name; longer names are cut (an alias is never that long)
 MAX_PARTS = 12
 MAX_PART_CHARS = 40
@@ -83,6 +83,7 @@ _SKELETON_DROP = str.maketrans(
         "u": None,
         "v": None,
         "p": "b",
+        "f": "b",
         "g": "j",
         "k": "j",
         "c": "j",
@@ -163,7 +164,8 @@ def fold(part: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def skeleton(folded: str) -> str:
     """Consonant skeleton of a folded part: vowels and semivowels dropped, voiced and voiceless
-    stops merged (p=b, k=g=c=j, t=d: Arabic has no p, Hangul's romanisations disagree on them)."""
+    stops merged (p=f=b, k=g=c=j, t=d: Arabic has no p, Hebrew writes p and f with one letter,
+    Hangul's romanisations disagree on the stops)."""
     skel = _DOUBLES.sub(r"\1", folded.translate(_SKELETON_DROP))
     return skel or folded[:1]
 

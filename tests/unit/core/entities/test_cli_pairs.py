@@ -46,7 +46,7 @@ def test_scores_good_lines(tmp_path: Path) -> None:
     out = [json.loads(line) for line in res.stdout.splitlines()]
     assert [o["id"] for o in out] == ["p1", 2, "o"]
     assert out[0]["decision"] == "match" and out[0]["match"] is True
-    assert out[0]["why"] == {"name": 1.0, "birth_date": "exact", "nationality": "agree"}
+    assert out[0]["why"] == {"name": 1.0, "birth_date": "exact", "name_part": "agree", "nationality": "agree"}
     assert out[1]["decision"] == "no" and out[1]["why"]["birth_date"] == "contradicts"
     assert out[2]["why"]["legal_form"] == "agree"
     assert all(set(o) == {"id", "score", "match", "decision", "why"} for o in out)
