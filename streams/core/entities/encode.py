@@ -23,7 +23,9 @@ date (4 for a full date, 2 for year-month, 1 for a year), nationalities, legal f
 for a full birth date, 4 four-byte *digit-mask* tokens: the date ``YYYYMMDD`` with one digit
 of month or day masked, so two dates of one year one typo apart share the token of that
 position. A person with one name, a full birth date and one nationality is 139 bytes; each
-further alias adds 73, so three names fit in 285 bytes.
+further alias adds 73, so three names fit in 285 bytes. Names are kept in the order given
+while the encoding stays within ``MAX_BYTES``; the rest (and names that encode alike: the
+same parts in any order) are left out and listed by ``encode_audited``, never dropped silently.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ MAIN_BITS, SKEL_BITS, ROLE_BITS, PART_BITS = 512, 256, 256, 128  # before foldin
 MAIN_K, SKEL_K, ROLE_K, PART_K = 8, 8, 6, 4
 NAME_BYTES = 1 + (MAIN_BITS + SKEL_BITS + ROLE_BITS + PART_BITS) // 16
 MASKS, MASK_BYTES = 4, 4  # digit-mask tokens of a full birth date
+MAX_BYTES = 300  # names past it are left out (and said), the first name always kept
 _HEADER = struct.Struct("<BB4sBBBBB")
 
 
@@ -187,24 +190,42 @@ class EntityEncoder:
         )
 
     def encode(self, subject: Subject) -> bytes:
-        """The encoding of a subject; ``ValidationError`` naming each name that has no letters
-        or digits left after normalisation (emoji, marks only, empty)."""
-        names: list[bytes] = []
-        legal: set[str] = set()
+        """The encoding of a subject (see ``encode_audited``; the left-out names are dropped)."""
+        return self.encode_audited(subject)[0]
+
+    def encode_audited(self, subject: Subject) -> tuple[bytes, list[tuple[str, str]]]:
+        """The encoding of a subject, and the names left out of it, each named by its field
+        path with the reason: the same name again after normalisation, or past the size budget
+        (``MAX_BYTES``: the names are kept in the order given, the first always). Raises
+        ``ValidationError`` naming each name that has no letters or digits left after
+        normalisation (emoji, marks only, empty)."""
+        forms = []
         problems: list[tuple[str, str]] = []
         for i, name in enumerate(subject.names):
             form = name_form(name, subject.kind)
             if not form.parts:
                 problems.append((f"names[{i}]", "no letters or digits left after normalisation"))
                 continue
-            names.append(self.encode_name(form))
-            legal.update(form.legal_forms)
-        if problems or not names:
+            forms.append((i, form))
+        if problems or not forms:
             raise ValidationError(problems or [("names", "no name")])
         countries = set(subject.nationalities) | ({subject.country} if subject.country else set())
         nat = [self._token(self._nat, c) for c in sorted(countries)]
-        leg = [self._token(self._legal, f) for f in sorted(legal)]
+        legal = sorted({f for _, form in forms for f in form.legal_forms})
+        leg = [self._token(self._legal, f) for f in legal]
         dob = self.birth_date_tokens(subject.birth_date)
+        masks = self.birth_date_masks(subject.birth_date)
+        room = MAX_BYTES - _HEADER.size - 8 * (len(dob) + len(nat) + len(leg)) - len(masks)
+        names: list[bytes] = []
+        left_out: list[tuple[str, str]] = []
+        for i, form in forms:
+            encoded = self.encode_name(form)
+            if encoded in names:
+                left_out.append((f"names[{i}]", "encodes as an earlier name (same parts)"))
+            elif names and NAME_BYTES * (len(names) + 1) > room:
+                left_out.append((f"names[{i}]", f"not encoded: an encoding keeps to {MAX_BYTES} bytes"))
+            else:
+                names.append(encoded)
         precision = subject.birth_date.precision if subject.birth_date else 0
         header = _HEADER.pack(
             FORMAT_VERSION,
@@ -216,8 +237,8 @@ class EntityEncoder:
             len(nat),
             len(leg),
         )
-        masks = self.birth_date_masks(subject.birth_date)
-        return header + b"".join(names) + b"".join(dob) + b"".join(nat) + b"".join(leg) + masks
+        data = header + b"".join(names) + b"".join(dob) + b"".join(nat) + b"".join(leg) + masks
+        return data, left_out
 
 
 _DOB_TOKENS = {0: 0, 1: 1, 2: 2, 3: 4}
