@@ -22,8 +22,8 @@ Layout (little endian): ``B`` format, ``B`` normaliser, ``4s`` key fingerprint, 
 date (4 for a full date, 2 for year-month, 1 for a year), nationalities, legal forms; last,
 for a full birth date, 4 four-byte *digit-mask* tokens: the date ``YYYYMMDD`` with one digit
 of month or day masked, so two dates of one year one typo apart share the token of that
-position. A person with one name, a full birth date and one nationality is 139 bytes; each
-further alias adds 73, so three names fit in 285 bytes. Names are kept in the order given
+position. A person with one name, a full birth date and one nationality is 140 bytes; each
+further alias adds 73, so three names fit in 286 bytes. Names are kept in the order given
 while the encoding stays within ``MAX_BYTES``; the rest (and names that encode alike: the
 same parts in any order) are left out and listed by ``encode_audited``, never dropped silently.
 """
