@@ -1,15 +1,15 @@
 """Keyed, similarity-preserving encodings of subjects: what leaves ingest instead of names.
 
-Per name: three Bloom filters (CLK-style) of padded bigrams, each bigram set at ``k``
-positions chosen by a keyed BLAKE2b of the bigram, then hardened by XOR-folding the filter onto
-half its length: ``main`` (bigrams of the phonetically folded parts, 512 -> 256 bits),
-``skel`` (bigrams of the consonant skeletons, 256 -> 128 bits), ``roles`` (skeleton bigrams
-tagged before / after a patronymic particle, 256 -> 128 bits; empty without one) and ``parts``
-(each folded part whole, as one element: 128 -> 64 bits; says that a part is written the same
-on both sides, which bigrams alone cannot tell from a chance overlap), plus a flag byte (abjad
-script, roles present). Birth date: keyed HMAC tokens (8 bytes) of the full date,
-the day/month-swapped date, year-month and year, as far as the precision given allows.
-Nationalities (an organisation's country), legal forms: one token each.
+Per name: Bloom filters (CLK-style), each element set at ``k`` positions chosen by a keyed
+BLAKE2b of it, then hardened by XOR-folding the filter onto half its length: ``main`` (padded
+bigrams of the phonetically folded parts, 512 -> 256 bits), ``skel`` (bigrams of the consonant
+skeletons, 256 -> 128 bits), ``parts`` (each folded part whole, as one element: 256 -> 128
+bits; says that a part is written the same on both sides, which bigrams alone cannot tell from
+a chance overlap) and, only for a name with a patronymic particle, ``roles`` (skeleton bigrams
+tagged before / after the particle, 256 -> 128 bits); a flag byte says abjad script / roles
+present. Birth date: keyed HMAC tokens (8 bytes) of the full date, the day/month-swapped date,
+year-month and year, as far as the precision given allows. Nationalities (an organisation's
+country), legal forms: one token each.
 
 Every key is derived from the consortium key per field (``HMAC(key, "fiulink/entities/" +
 field)``), so a filter and a token never share a key. Each encoding starts with the format and
@@ -18,14 +18,15 @@ refused by the comparer rather than compared into noise.
 
 Layout (little endian): ``B`` format, ``B`` normaliser, ``4s`` key fingerprint, ``B`` kind
 (1 person, 2 organisation), ``B`` names, ``B`` birth-date precision (0-3), ``B`` nationalities,
-``B`` legal forms; per name ``B`` flags + 32 + 16 + 16 + 8 bytes; then 8-byte tokens: birth
-date (4 for a full date, 2 for year-month, 1 for a year), nationalities, legal forms; last,
-for a full birth date, 4 four-byte *digit-mask* tokens: the date ``YYYYMMDD`` with one digit
-of month or day masked, so two dates of one year one typo apart share the token of that
-position. A person with one name, a full birth date and one nationality is 140 bytes; each
-further alias adds 73, so three names fit in 286 bytes. Names are kept in the order given
-while the encoding stays within ``MAX_BYTES``; the rest (and names that encode alike: the
-same parts in any order) are left out and listed by ``encode_audited``, never dropped silently.
+``B`` legal forms; per name ``B`` flags + 32 main + 16 skel + 16 parts (+ 16 roles) bytes;
+then 8-byte tokens: birth date (4 for a full date, 2 for year-month, 1 for a year),
+nationalities, legal forms; last, for a full birth date, 4 four-byte *digit-mask* tokens: the
+date ``YYYYMMDD`` with one digit of month or day masked, so two dates of one year one typo
+apart share the token of that position. A person with one name, a full birth date and one
+nationality is 132 bytes; each further alias adds 65 (81 with roles), so three names fit in
+262 bytes. Names are kept in the order given while the encoding stays within ``MAX_BYTES``;
+the rest (and names that encode alike: the same parts in any order) are left out and listed
+by ``encode_audited``, never dropped silently.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ FORMAT_VERSION = 2
 KIND_CODES = {"person": 1, "organization": 2}
 FLAG_ABJAD = 1
 FLAG_ROLES = 2
-MAIN_BITS, SKEL_BITS, ROLE_BITS, PART_BITS = 512, 256, 256, 128  # before folding; stored at half
-MAIN_K, SKEL_K, ROLE_K, PART_K = 8, 8, 6, 4
-NAME_BYTES = 1 + (MAIN_BITS + SKEL_BITS + ROLE_BITS + PART_BITS) // 16
+MAIN_BITS, SKEL_BITS, ROLE_BITS, PART_BITS = 512, 256, 256, 256  # before folding; stored at half
+MAIN_K, SKEL_K, ROLE_K, PART_K = 8, 8, 6, 6
+NAME_BYTES = 1 + (MAIN_BITS + SKEL_BITS + PART_BITS) // 16  # + ROLE_BYTES with FLAG_ROLES
+ROLE_BYTES = ROLE_BITS // 16
 MASKS, MASK_BYTES = 4, 4  # digit-mask tokens of a full birth date
 MAX_BYTES = 300  # names past it are left out (and said), the first name always kept
 _HEADER = struct.Struct("<BB4sBBBBB")
@@ -156,12 +158,13 @@ class EntityEncoder:
             roles = self._roles.encode(before, "<") | self._roles.encode(after, ">")
         main = _fold(self._main.encode(form.parts), MAIN_BITS)
         skel = _fold(self._skel.encode(form.skeletons), SKEL_BITS)
+        parts = _fold(self._parts.encode_whole(form.parts), PART_BITS)
         return (
             bytes((flags,))
             + main.to_bytes(MAIN_BITS // 16, "little")
             + skel.to_bytes(SKEL_BITS // 16, "little")
-            + _fold(roles, ROLE_BITS).to_bytes(ROLE_BITS // 16, "little")
-            + _fold(self._parts.encode_whole(form.parts), PART_BITS).to_bytes(PART_BITS // 16, "little")
+            + parts.to_bytes(PART_BITS // 16, "little")
+            + (_fold(roles, ROLE_BITS).to_bytes(ROLE_BYTES, "little") if flags & FLAG_ROLES else b"")
         )
 
     def birth_date_tokens(self, bd: BirthDate | None) -> list[bytes]:
@@ -222,7 +225,7 @@ class EntityEncoder:
             encoded = self.encode_name(form)
             if encoded in names:
                 left_out.append((f"names[{i}]", "encodes as an earlier name (same parts)"))
-            elif names and NAME_BYTES * (len(names) + 1) > room:
+            elif names and sum(map(len, names)) + len(encoded) > room:
                 left_out.append((f"names[{i}]", f"not encoded: an encoding keeps to {MAX_BYTES} bytes"))
             else:
                 names.append(encoded)
@@ -253,25 +256,28 @@ def decode(data: bytes) -> EncodedSubject:
         raise EntityEncodingError(f"not an entity encoding of format {FORMAT_VERSION}")
     n_dob = _DOB_TOKENS[prec]
     n_masks = MASKS if prec == 3 else 0
-    end = _HEADER.size + n_names * NAME_BYTES + 8 * (n_dob + n_nat + n_leg)
-    if len(data) != end + MASK_BYTES * n_masks:
-        raise EntityEncodingError("entity encoding has the wrong length")
     pos = _HEADER.size
     names = []
     for _ in range(n_names):
+        if pos + NAME_BYTES > len(data):
+            raise EntityEncodingError("entity encoding has the wrong length")
         m, s = pos + 1, pos + 1 + MAIN_BITS // 16
         r = s + SKEL_BITS // 16
-        w = r + ROLE_BITS // 16
+        w = pos + NAME_BYTES
+        roles = w + ROLE_BYTES if data[pos] & FLAG_ROLES else w
         names.append(
             EncodedName(
                 data[pos],
                 int.from_bytes(data[m:s], "little"),
                 int.from_bytes(data[s:r], "little"),
+                int.from_bytes(data[w:roles], "little"),
                 int.from_bytes(data[r:w], "little"),
-                int.from_bytes(data[w : pos + NAME_BYTES], "little"),
             )
         )
-        pos += NAME_BYTES
+        pos = roles
+    end = pos + 8 * (n_dob + n_nat + n_leg)
+    if len(data) != end + MASK_BYTES * n_masks:
+        raise EntityEncodingError("entity encoding has the wrong length")
     tokens = [int.from_bytes(data[i : i + 8], "little") for i in range(pos, end, 8)]
     masks = tuple(
         int.from_bytes(data[i : i + MASK_BYTES], "little") for i in range(end, len(data), MASK_BYTES)

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from streams.core.entities.batch import FLAG_PRESENT, Batch
-from streams.core.entities.encode import FLAG_ABJAD, FLAG_ROLES, EntityEncodingError
+from streams.core.entities.encode import FLAG_ABJAD, FLAG_ROLES, PART_BITS, PART_K, EntityEncodingError
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -58,7 +58,8 @@ NAME_Y = np.array([-8.0, -6.0, -3.0, -1.2, 0.6, 2.2, 3.6])
 ABJAD_SKELETON = 1.0  # weight of the skeleton similarity when a side is in an abjad script
 CONTAINED = 0.8  # weight of one name contained in the other ("Livia" in "Livia Swetnam")
 REVERSED_FACTOR = 0.55  # name similarity kept when patronymic roles are reversed
-PART_AGREE = 0.3  # parts-filter Dice from which a whole part counts as shared
+PART_AGREE = 0.65  # share of one part's bits, beyond chance, from which a part counts as shared
+PART_FOLDED = PART_BITS // 2
 W_RESCUE = 3.5  # added to an exact birth date when a whole name part is shared
 W_DOB = np.array([0.0, 3.0, 2.5, 1.2, 0.5, -1.0, -2.5, -9.0, 1.0])
 W_NATIONALITY = np.array([0.0, 0.6, -1.2])
@@ -114,6 +115,16 @@ def _dice(
     return np.asarray(2.0 * inter / np.maximum(px + py, 1), dtype=np.float64)
 
 
+def _shares_part(
+    x: npt.NDArray[np.uint64], y: npt.NDArray[np.uint64], px: npt.NDArray[np.int32], py: npt.NDArray[np.int32]
+) -> B:
+    """Whether two parts filters overlap by a whole part more than chance: the common bits
+    beyond those two random sets of their sizes would share (px * py / bits) are at least
+    PART_AGREE of the bits one part sets."""
+    inter = np.bitwise_count(x & y).sum(axis=-1, dtype=np.int32)
+    return np.asarray(inter - px * py / PART_FOLDED >= PART_AGREE * PART_K, dtype=np.bool_)
+
+
 def name_similarity(a: Batch, ia: I64, b: Batch, ib: I64) -> tuple[F64, B, B]:
     """Best similarity over all name pairs, whether that best pair had reversed roles, and
     whether some name pair (roles not reversed) shares a whole part."""
@@ -140,7 +151,7 @@ def name_similarity(a: Batch, ia: I64, b: Batch, ib: I64) -> tuple[F64, B, B]:
                 sim = np.where(reversed_, sim * REVERSED_FACTOR, sim)
             present = (fa & fb & FLAG_PRESENT) != 0
             sim = np.where(present, sim, 0.0)
-            shared = _dice(a.parts[ia, i], b.parts[ib, j], a.parts_pc[ia, i], b.parts_pc[ib, j]) >= PART_AGREE
+            shared = _shares_part(a.parts[ia, i], b.parts[ib, j], a.parts_pc[ia, i], b.parts_pc[ib, j])
             part |= present & shared & ~reversed_
             better = sim > best
             best = np.where(better, sim, best)

@@ -47,6 +47,15 @@ def test_encoding_is_small(encoder: EntityEncoder) -> None:
     assert len(decode(encoder.encode(three)).names) == 3
 
 
+def test_roles_are_stored_only_for_a_patronymic_name(encoder: EntityEncoder) -> None:
+    plain = encoder.encode(person("Salman Muhammad"))
+    both = encoder.encode(person("Salman Muhammad", "Salman bin Muhammad bin Abdulaziz"))
+    names = decode(both).names
+    assert [bool(n.roles) for n in names] == [False, True]
+    assert len(both) == len(plain) + (len(plain) - 11) + 16
+    assert decode(plain).names[0] == names[0]
+
+
 def test_names_past_the_budget_are_left_out_and_said(encoder: EntityEncoder) -> None:
     names = (
         "Ivan Petrov",
