@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from entities_helpers import person
-from test_score import one
+from entities_helpers import one, person
 
 from streams.core.entities import EntityEncoder, name_form
 from streams.core.entities.normalize import skeleton

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from entities_helpers import org, person
+from entities_helpers import one, org, person
 
-from streams.core.entities import EntityEncoder, score_pairs
-
-
-def one(encoder: EntityEncoder, a, b):  # type: ignore[no-untyped-def]
-    return score_pairs(encoder, [(a, b)])[0]
+from streams.core.entities import EntityEncoder
 
 
 @pytest.mark.parametrize(
