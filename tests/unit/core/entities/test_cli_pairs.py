@@ -82,3 +82,14 @@ def test_help_documents_the_line_format() -> None:
     res = CliRunner().invoke(main, ["pairs", "score", "--help"])
     assert res.exit_code == 0
     assert "birth_date" in res.output and "why" in res.output
+
+
+def test_names_past_the_budget_are_noted_not_failed(tmp_path: Path) -> None:
+    many = [f"Ivan{'x' * i} Petrov{'y' * i}" for i in range(6)]
+    line = {"id": 5, "a": {"names": many, "birth_date": "1980-03-04"}, "b": {"names": ["Ivan Petrov"]}}
+    res = run(tmp_path, [json.dumps(line)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["why"]["name"] == 1.0
+    notes = [x for x in res.stderr.splitlines() if x.startswith("note: ")]
+    assert [n.split(": ")[2] for n in notes] == ["a.names[3]", "a.names[4]", "a.names[5]"]
+    assert all("300 bytes" in n for n in notes)
