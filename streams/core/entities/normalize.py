@@ -18,7 +18,8 @@ Steps for one name:
    names written without spaces are split into family name and given name first, a Hangul
    family name spelled as Koreans spell it (Lee, Park, Choi: ``korean.py``); Arabic's
    word-final ta marbuta (said "a") is dropped, a letter the transliterator has no Latin for
-   (ʿayn) too, as Latin spellings drop it.
+   (ʿayn) too, as Latin spellings drop it; "servant of" names are one part (Abdul Rahman,
+   Abd al-Rahman, عبد الرحمن: ``abdrahman``).
 4. Parts are kept in order (no token sort). Particles (al, de, van, von …) are dropped from the
    parts; patronymic particles (bin, ibn, ben, ould …) are dropped too but say which parts come
    before and after them (the *roles*: "Salman bin Muhammad" is not "Muhammad bin Salman").
@@ -46,7 +47,7 @@ from rigour.text.translit import ascii_text
 
 from streams.core.entities.korean import CUSTOMARY_SURNAMES
 
-NORMALISER_VERSION = 3
+NORMALISER_VERSION = 4
 MAX_CHARS = 256  # of a cleaned name; longer names are cut (an alias is never that long)
 MAX_PARTS = 12
 MAX_PART_CHARS = 40
@@ -98,6 +99,8 @@ _SKELETON_DROP = str.maketrans(
         "h": "j",
     }
 )
+_ABD = frozenset({"abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdu", "abde"})
+_ABD_JOINED = re.compile(r"^abd(?:oul|ul|el|al|ol|u|e|a)?(?=[a-z]{2})")
 PATRONYMIC = frozenset(
     {"bin", "ibn", "bn", "bint", "ben", "bat", "ould", "ap", "oglu", "ogly", "kyzy", "uulu"}
 )
@@ -181,6 +184,27 @@ def skeleton(folded: str) -> str:
     return skel  # a part of vowels only has an empty skeleton (Hangul "u" and "woo" agree)
 
 
+def _theophoric(words: list[str], abjad: bool) -> list[str]:
+    """Arabic "servant of" names as one part, spelled ``abd`` + the name: "Abdul Rahman",
+    "Abd al-Rahman", "Abdel Rahman", "Abdulrahman" and عبد الرحمن are all ``abdrahman`` (the
+    article between, and the ʿayn the transliteration drops, are what the spellings disagree
+    on)."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if abjad and w.startswith("bd"):
+            w = "a" + w
+        if w in _ABD and i + 1 < len(words):
+            j = i + 1
+            while j < len(words) - 1 and words[j] in PARTICLES:
+                j += 1
+            w, i = "abd" + words[j], j
+        out.append(_ABD_JOINED.sub("abd", w))
+        i += 1
+    return out
+
+
 def name_form(name: str, kind: str) -> NameForm:
     """Normalise one name of a ``person`` or ``organization``. Parts may come out empty (a
     name of punctuation or emoji only): the caller reports it."""
@@ -197,6 +221,7 @@ def name_form(name: str, kind: str) -> NameForm:
     words = _NON_ALNUM.sub(" ", to_ascii(text).translate(_QUOTES)).split()
     if kind == "person" and words:
         words = remove_person_prefixes(" ".join(words)).split()
+    words = _theophoric(words, abjad)
     parts: list[str] = []
     before: list[str] = []
     after: list[str] = []

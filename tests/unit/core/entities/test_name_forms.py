@@ -43,3 +43,16 @@ def test_native_script_matches_its_english_spelling(encoder: EntityEncoder, nati
 @pytest.mark.parametrize(("native", "latin"), [("이건희", "Lee Jae-myung"), ("רחל כהן", "Rachel Levi")])
 def test_native_script_does_not_match_another_name(encoder: EntityEncoder, native: str, latin: str) -> None:
     assert one(encoder, person(native), person(latin)).decision == "no"
+
+
+@pytest.mark.parametrize(
+    "name", ["Abdul Rahman", "Abd al-Rahman", "Abdel Rahman", "Abdulrahman", "عبد الرحمن"]
+)
+def test_servant_of_names_are_one_part(name: str) -> None:
+    form = name_form(name, "person")
+    assert len(form.parts) == 1 and form.skeletons == name_form("Abdulrahman", "person").skeletons
+
+
+def test_servant_of_name_keeps_its_roles() -> None:
+    form = name_form("Salman bin Abdulaziz", "person")
+    assert form.before == ("salman",) and form.after == (name_form("Abdel Aziz", "person").parts[0],)
