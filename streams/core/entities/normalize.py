@@ -199,7 +199,9 @@ def _theophoric(words: list[str], abjad: bool) -> list[str]:
             j = i + 1
             while j < len(words) - 1 and words[j] in PARTICLES:
                 j += 1
-            w, i = "abd" + words[j], j
+            out.append("abd" + words[j])
+            i = j + 1
+            continue
         out.append(_ABD_JOINED.sub("abd", w))
         i += 1
     return out
