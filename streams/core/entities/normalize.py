@@ -47,7 +47,7 @@ from rigour.text.translit import ascii_text
 
 from streams.core.entities.korean import CUSTOMARY_SURNAMES
 
-NORMALISER_VERSION = 4
+NORMALISER_VERSION = 5
 MAX_CHARS = 256  # of a cleaned name; longer names are cut (an alias is never that long)
 MAX_PARTS = 12
 MAX_PART_CHARS = 40
@@ -181,7 +181,7 @@ def skeleton(folded: str) -> str:
     stops merged (p=f=b, k=g=c=j=h, t=d: Arabic has no p, Hebrew writes p and f with one letter,
     ח is h, ch or kh in Latin, Hangul's romanisations disagree on the stops)."""
     skel = _DOUBLES.sub(r"\1", folded.translate(_SKELETON_DROP))
-    return skel  # a part of vowels only has an empty skeleton (Hangul "u" and "woo" agree)
+    return skel or (folded.lstrip("v") or folded)[:1]  # vowels only: the first vowel ("u", "woo")
 
 
 def _theophoric(words: list[str], abjad: bool) -> list[str]:

@@ -56,3 +56,8 @@ def test_servant_of_names_are_one_part(name: str) -> None:
 def test_servant_of_name_keeps_its_roles() -> None:
     form = name_form("Salman bin Abdulaziz", "person")
     assert form.before == ("salman",) and form.after == (name_form("Abdel Aziz", "person").parts[0],)
+
+
+def test_vowel_only_parts_keep_a_skeleton(encoder: EntityEncoder) -> None:
+    assert skeleton("a") != skeleton("e")  # else any two vowel-only names would agree
+    assert one(encoder, person("아이우"), person("Eo U Ai")).decision != "match"
