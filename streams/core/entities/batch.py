@@ -1,7 +1,7 @@
 """Encodings as packed numpy arrays, so pairs compare with bit operations over whole batches.
 
 A ``Batch`` holds N decoded encodings: per name slot the folded filters as uint64 words
-(``main`` 4 words, ``skel`` 2, ``roles`` 2, ``parts`` 1) with their popcounts, flags, and the tokens
+(``main`` 4 words, ``skel`` 2, ``roles`` 2, ``parts`` 2) with their popcounts, flags, and the tokens
 (birth date, nationalities, legal forms) as uint64 with 0 for "absent". Name slots beyond a
 subject's names have flags 0 (slot empty).
 """

@@ -8,11 +8,11 @@ the sum goes through the logistic function. Signals:
   skeleton filters count as well. Two names whose patronymic roles disagree ("Salman bin
   Muhammad" / "Muhammad bin Salman") are marked ``order: reversed`` and their similarity cut.
 - ``name_part`` (persons): ``agree`` when a whole name part is written the same on both sides
-  (the ``parts`` filters overlap as much as one shared part makes them), else ``none``. With an
+  (the ``parts`` filters share, beyond chance, most of the bits one part sets), else ``none``. With an
   exact birth date it rescues a weak name match: one part replaced, missing or a nickname
   (FEBRL's duplicates; a married name), where a chance overlap of bigrams does not.
-- ``birth_date``: ``exact``, ``swapped`` (day and month), ``one_digit`` (two full dates one
-  digit apart: a typo), ``year_month`` / ``year`` (agree as far as the less precise side goes),
+- ``birth_date``: ``exact``, ``swapped`` (day and month), ``one_digit`` (two full dates of one
+  year whose month and day are one digit apart: a typo), ``year_month`` / ``year`` (agree as far as the less precise side goes),
   ``day_differs``, ``month_differs``, ``contradicts`` (the years differ: a veto), ``missing``.
 - ``nationality`` (persons) / ``country`` (organisations): ``agree``, ``disagree``, ``missing``;
   ``legal_form`` (organisations) likewise.
