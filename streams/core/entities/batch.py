@@ -1,7 +1,7 @@
 """Encodings as packed numpy arrays, so pairs compare with bit operations over whole batches.
 
 A ``Batch`` holds N decoded encodings: per name slot the folded filters as uint64 words
-(``main`` 4 words, ``skel`` 2, ``roles`` 2) with their popcounts, flags, and the tokens
+(``main`` 4 words, ``skel`` 2, ``roles`` 2, ``parts`` 2) with their popcounts, flags, and the tokens
 (birth date, nationalities, legal forms) as uint64 with 0 for "absent". Name slots beyond a
 subject's names have flags 0 (slot empty).
 """
@@ -16,6 +16,8 @@ import numpy.typing as npt
 
 from streams.core.entities.encode import (
     MAIN_BITS,
+    MASKS,
+    PART_BITS,
     ROLE_BITS,
     SKEL_BITS,
     EncodedSubject,
@@ -42,11 +44,14 @@ class Batch:
     main: U64  # (N, M, 4)
     skel: U64  # (N, M, 2)
     roles: U64  # (N, M, 2)
+    parts: U64  # (N, M, 1)
     main_pc: I32  # (N, M)
     skel_pc: I32
     roles_pc: I32
+    parts_pc: I32
     birth_precision: U8  # (N,)
     birth_date: U64  # (N, 4): full, swapped, year-month, year
+    birth_masks: U64  # (N, 7): digit-mask tokens of a full date (0: none)
     nationalities: U64  # (N, K)
     legal_forms: U64  # (N, L)
 
@@ -69,11 +74,12 @@ class Batch:
         n, m = len(subs), max(len(s.names) for s in subs)
         k = max(1, max(len(s.nationalities) for s in subs))
         li = max(1, max(len(s.legal_forms) for s in subs))
-        mw, sw, rw = MAIN_BITS // 128, SKEL_BITS // 128, ROLE_BITS // 128
+        mw, sw, rw, pw = MAIN_BITS // 128, SKEL_BITS // 128, ROLE_BITS // 128, PART_BITS // 128
         flags = np.zeros((n, m), np.uint8)
         main = np.zeros((n, m, mw), np.uint64)
         skel = np.zeros((n, m, sw), np.uint64)
         roles = np.zeros((n, m, rw), np.uint64)
+        parts = np.zeros((n, m, pw), np.uint64)
         nat = np.zeros((n, k), np.uint64)
         leg = np.zeros((n, li), np.uint64)
         for i, s in enumerate(subs):
@@ -82,6 +88,7 @@ class Batch:
                 main[i, j] = _words(nm.main, mw)
                 skel[i, j] = _words(nm.skel, sw)
                 roles[i, j] = _words(nm.roles, rw)
+                parts[i, j] = _words(nm.parts, pw)
             nat[i, : len(s.nationalities)] = s.nationalities
             leg[i, : len(s.legal_forms)] = s.legal_forms
         return cls(
@@ -92,11 +99,14 @@ class Batch:
             main=main,
             skel=skel,
             roles=roles,
+            parts=parts,
             main_pc=np.bitwise_count(main).sum(axis=-1, dtype=np.int32),
             skel_pc=np.bitwise_count(skel).sum(axis=-1, dtype=np.int32),
             roles_pc=np.bitwise_count(roles).sum(axis=-1, dtype=np.int32),
+            parts_pc=np.bitwise_count(parts).sum(axis=-1, dtype=np.int32),
             birth_precision=np.array([s.birth_precision for s in subs], np.uint8),
             birth_date=np.array([s.birth_date for s in subs], np.uint64).reshape(n, 4),
+            birth_masks=np.array([s.birth_masks or (0,) * MASKS for s in subs], np.uint64).reshape(n, MASKS),
             nationalities=nat,
             legal_forms=leg,
         )

@@ -1,13 +1,15 @@
 """Keyed, similarity-preserving encodings of subjects: what leaves ingest instead of names.
 
-Per name: three Bloom filters (CLK-style) of padded bigrams, each bigram set at ``k``
-positions chosen by a keyed BLAKE2b of the bigram, then hardened by XOR-folding the filter onto
-half its length: ``main`` (bigrams of the phonetically folded parts, 512 -> 256 bits),
-``skel`` (bigrams of the consonant skeletons, 256 -> 128 bits) and ``roles`` (skeleton bigrams
-tagged before / after a patronymic particle, 256 -> 128 bits; empty without one), plus a flag
-byte (abjad script, roles present). Birth date: keyed HMAC tokens (8 bytes) of the full date,
-the day/month-swapped date, year-month and year, as far as the precision given allows.
-Nationalities (an organisation's country), legal forms: one token each.
+Per name: Bloom filters (CLK-style), each element set at ``k`` positions chosen by a keyed
+BLAKE2b of it, then hardened by XOR-folding the filter onto half its length: ``main`` (padded
+bigrams of the phonetically folded parts, 512 -> 256 bits), ``skel`` (bigrams of the consonant
+skeletons, 256 -> 128 bits), ``parts`` (each folded part whole, as one element: 256 -> 128
+bits; says that a part is written the same on both sides, which bigrams alone cannot tell from
+a chance overlap) and, only for a name with a patronymic particle, ``roles`` (skeleton bigrams
+tagged before / after the particle, 256 -> 128 bits); a flag byte says abjad script / roles
+present. Birth date: keyed HMAC tokens (8 bytes) of the full date, the day/month-swapped date,
+year-month and year, as far as the precision given allows. Nationalities (an organisation's
+country), legal forms: one token each.
 
 Every key is derived from the consortium key per field (``HMAC(key, "fiulink/entities/" +
 field)``), so a filter and a token never share a key. Each encoding starts with the format and
@@ -16,9 +18,15 @@ refused by the comparer rather than compared into noise.
 
 Layout (little endian): ``B`` format, ``B`` normaliser, ``4s`` key fingerprint, ``B`` kind
 (1 person, 2 organisation), ``B`` names, ``B`` birth-date precision (0-3), ``B`` nationalities,
-``B`` legal forms; per name ``B`` flags + 32 + 16 + 16 bytes; then 8-byte tokens: birth date
-(4 for a full date, 2 for year-month, 1 for a year), nationalities, legal forms. A person with
-one name, a full birth date and one nationality is 115 bytes; each further alias adds 65.
+``B`` legal forms; per name ``B`` flags + 32 main + 16 skel + 16 parts (+ 16 roles) bytes;
+then 8-byte tokens: birth date (4 for a full date, 2 for year-month, 1 for a year),
+nationalities, legal forms; last, for a full birth date, 4 four-byte *digit-mask* tokens: the
+date ``YYYYMMDD`` with one digit of month or day masked, so two dates of one year one typo
+apart share the token of that position. A person with one name, a full birth date and one
+nationality is 132 bytes; each further alias adds 65 (81 with roles), so three names fit in
+262 bytes. Names are kept in the order given while the encoding stays within ``MAX_BYTES``;
+the rest (and names that encode alike: the same parts in any order) are left out and listed
+by ``encode_audited``, never dropped silently.
 """
 
 from __future__ import annotations
@@ -32,13 +40,16 @@ from streams.core.entities.normalize import NORMALISER_VERSION, NameForm, name_f
 from streams.core.entities.subjects import BirthDate, Subject
 from streams.errors import FiulinkError, ValidationError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 KIND_CODES = {"person": 1, "organization": 2}
 FLAG_ABJAD = 1
 FLAG_ROLES = 2
-MAIN_BITS, SKEL_BITS, ROLE_BITS = 512, 256, 256  # before folding; stored at half
-MAIN_K, SKEL_K, ROLE_K = 8, 8, 6
-NAME_BYTES = 1 + (MAIN_BITS + SKEL_BITS + ROLE_BITS) // 16
+MAIN_BITS, SKEL_BITS, ROLE_BITS, PART_BITS = 512, 256, 256, 256  # before folding; stored at half
+MAIN_K, SKEL_K, ROLE_K, PART_K = 8, 8, 6, 6
+NAME_BYTES = 1 + (MAIN_BITS + SKEL_BITS + PART_BITS) // 16  # + ROLE_BYTES with FLAG_ROLES
+ROLE_BYTES = ROLE_BITS // 16
+MASKS, MASK_BYTES = 4, 4  # digit-mask tokens of a full birth date
+MAX_BYTES = 300  # names past it are left out (and said), the first name always kept
 _HEADER = struct.Struct("<BB4sBBBBB")
 
 
@@ -52,6 +63,7 @@ class EncodedName:
     main: int
     skel: int
     roles: int
+    parts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,7 @@ class EncodedSubject:
     names: tuple[EncodedName, ...]
     birth_precision: int
     birth_date: tuple[int, int, int, int]
+    birth_masks: tuple[int, ...]
     nationalities: tuple[int, ...]
     legal_forms: tuple[int, ...]
 
@@ -103,6 +116,12 @@ class _Filter:
                 x |= self.gram_mask(tag + padded[i : i + 2])
         return x
 
+    def encode_whole(self, parts: tuple[str, ...]) -> int:
+        x = 0
+        for p in parts:
+            x |= self.gram_mask(p)
+        return x
+
 
 class EntityEncoder:
     """Binds the consortium key once; ``encode(subject)`` gives the bytes the hub may see."""
@@ -118,6 +137,7 @@ class EntityEncoder:
         self._main = _Filter(field("name-main"), MAIN_BITS, MAIN_K)
         self._skel = _Filter(field("name-skeleton"), SKEL_BITS, SKEL_K)
         self._roles = _Filter(field("name-roles"), ROLE_BITS, ROLE_K)
+        self._parts = _Filter(field("name-parts"), PART_BITS, PART_K)
         self._dob = hmac.new(field("birth-date"), digestmod=hashlib.sha256)
         self._nat = hmac.new(field("country"), digestmod=hashlib.sha256)
         self._legal = hmac.new(field("legal-form"), digestmod=hashlib.sha256)
@@ -138,11 +158,13 @@ class EntityEncoder:
             roles = self._roles.encode(before, "<") | self._roles.encode(after, ">")
         main = _fold(self._main.encode(form.parts), MAIN_BITS)
         skel = _fold(self._skel.encode(form.skeletons), SKEL_BITS)
+        parts = _fold(self._parts.encode_whole(form.parts), PART_BITS)
         return (
             bytes((flags,))
             + main.to_bytes(MAIN_BITS // 16, "little")
             + skel.to_bytes(SKEL_BITS // 16, "little")
-            + _fold(roles, ROLE_BITS).to_bytes(ROLE_BITS // 16, "little")
+            + parts.to_bytes(PART_BITS // 16, "little")
+            + (_fold(roles, ROLE_BITS).to_bytes(ROLE_BYTES, "little") if flags & FLAG_ROLES else b"")
         )
 
     def birth_date_tokens(self, bd: BirthDate | None) -> list[bytes]:
@@ -162,25 +184,51 @@ class EntityEncoder:
         )
         return [full, swapped, *ym]
 
+    def birth_date_masks(self, bd: BirthDate | None) -> bytes:
+        if bd is None or bd.day is None or bd.month is None:
+            return b""
+        digits = f"{bd.year:04d}{bd.month:02d}{bd.day:02d}"
+        return b"".join(
+            self._token(self._dob, f"m{i}:{digits[:i]}_{digits[i + 1 :]}")[:MASK_BYTES] for i in range(4, 8)
+        )
+
     def encode(self, subject: Subject) -> bytes:
-        """The encoding of a subject; ``ValidationError`` naming each name that has no letters
-        or digits left after normalisation (emoji, marks only, empty)."""
-        names: list[bytes] = []
-        legal: set[str] = set()
+        """The encoding of a subject (see ``encode_audited``; the left-out names are dropped)."""
+        return self.encode_audited(subject)[0]
+
+    def encode_audited(self, subject: Subject) -> tuple[bytes, list[tuple[str, str]]]:
+        """The encoding of a subject, and the names left out of it, each named by its field
+        path with the reason: the same name again after normalisation, or past the size budget
+        (``MAX_BYTES``: the names are kept in the order given, the first always). Raises
+        ``ValidationError`` naming each name that has no letters or digits left after
+        normalisation (emoji, marks only, empty)."""
+        forms = []
         problems: list[tuple[str, str]] = []
         for i, name in enumerate(subject.names):
             form = name_form(name, subject.kind)
             if not form.parts:
                 problems.append((f"names[{i}]", "no letters or digits left after normalisation"))
                 continue
-            names.append(self.encode_name(form))
-            legal.update(form.legal_forms)
-        if problems or not names:
+            forms.append((i, form))
+        if problems or not forms:
             raise ValidationError(problems or [("names", "no name")])
         countries = set(subject.nationalities) | ({subject.country} if subject.country else set())
         nat = [self._token(self._nat, c) for c in sorted(countries)]
-        leg = [self._token(self._legal, f) for f in sorted(legal)]
+        legal = sorted({f for _, form in forms for f in form.legal_forms})
+        leg = [self._token(self._legal, f) for f in legal]
         dob = self.birth_date_tokens(subject.birth_date)
+        masks = self.birth_date_masks(subject.birth_date)
+        room = MAX_BYTES - _HEADER.size - 8 * (len(dob) + len(nat) + len(leg)) - len(masks)
+        names: list[bytes] = []
+        left_out: list[tuple[str, str]] = []
+        for i, form in forms:
+            encoded = self.encode_name(form)
+            if encoded in names:
+                left_out.append((f"names[{i}]", "encodes as an earlier name (same parts)"))
+            elif names and sum(map(len, names)) + len(encoded) > room:
+                left_out.append((f"names[{i}]", f"not encoded: an encoding keeps to {MAX_BYTES} bytes"))
+            else:
+                names.append(encoded)
         precision = subject.birth_date.precision if subject.birth_date else 0
         header = _HEADER.pack(
             FORMAT_VERSION,
@@ -192,7 +240,8 @@ class EntityEncoder:
             len(nat),
             len(leg),
         )
-        return header + b"".join(names) + b"".join(dob) + b"".join(nat) + b"".join(leg)
+        data = header + b"".join(names) + b"".join(dob) + b"".join(nat) + b"".join(leg) + masks
+        return data, left_out
 
 
 _DOB_TOKENS = {0: 0, 1: 1, 2: 2, 3: 4}
@@ -206,23 +255,33 @@ def decode(data: bytes) -> EncodedSubject:
     if fmt != FORMAT_VERSION or kind not in (1, 2) or prec > 3:
         raise EntityEncodingError(f"not an entity encoding of format {FORMAT_VERSION}")
     n_dob = _DOB_TOKENS[prec]
-    if len(data) != _HEADER.size + n_names * NAME_BYTES + 8 * (n_dob + n_nat + n_leg):
-        raise EntityEncodingError("entity encoding has the wrong length")
+    n_masks = MASKS if prec == 3 else 0
     pos = _HEADER.size
     names = []
     for _ in range(n_names):
+        if pos + NAME_BYTES > len(data):
+            raise EntityEncodingError("entity encoding has the wrong length")
         m, s = pos + 1, pos + 1 + MAIN_BITS // 16
         r = s + SKEL_BITS // 16
+        w = pos + NAME_BYTES
+        roles = w + ROLE_BYTES if data[pos] & FLAG_ROLES else w
         names.append(
             EncodedName(
                 data[pos],
                 int.from_bytes(data[m:s], "little"),
                 int.from_bytes(data[s:r], "little"),
-                int.from_bytes(data[r : pos + NAME_BYTES], "little"),
+                int.from_bytes(data[w:roles], "little"),
+                int.from_bytes(data[r:w], "little"),
             )
         )
-        pos += NAME_BYTES
-    tokens = [int.from_bytes(data[i : i + 8], "little") for i in range(pos, len(data), 8)]
+        pos = roles
+    end = pos + 8 * (n_dob + n_nat + n_leg)
+    if len(data) != end + MASK_BYTES * n_masks:
+        raise EntityEncodingError("entity encoding has the wrong length")
+    tokens = [int.from_bytes(data[i : i + 8], "little") for i in range(pos, end, 8)]
+    masks = tuple(
+        int.from_bytes(data[i : i + MASK_BYTES], "little") for i in range(end, len(data), MASK_BYTES)
+    )
     dob = tokens[:n_dob]
     padded = [0] * (4 - len(dob)) + dob  # (full, swapped, year-month, year)
     full = (padded[0], padded[1], padded[2], padded[3])
@@ -233,6 +292,7 @@ def decode(data: bytes) -> EncodedSubject:
         tuple(names),
         prec,
         full,
+        masks,
         tuple(tokens[n_dob : n_dob + n_nat]),
         tuple(tokens[n_dob + n_nat :]),
     )

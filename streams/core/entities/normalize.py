@@ -15,14 +15,19 @@ Steps for one name:
    spelled out, other diacritics dropped, every other script goes through rigour's
    ``ascii_text`` (its own tables for Cyrillic, Greek, Armenian, Georgian, Hangul, ICU's
    Any-Latin for the rest: Arabic, Hebrew, CJK, Kana, Devanagari, Thai …). Han and Hangul
-   names written without spaces are split into family name and given name first.
+   names written without spaces are split into family name and given name first, a Hangul
+   family name spelled as Koreans spell it (Lee, Park, Choi: ``korean.py``); Arabic's
+   word-final ta marbuta (said "a") is dropped, a letter the transliterator has no Latin for
+   (ʿayn) too, as Latin spellings drop it; "servant of" names are one part (Abdul Rahman,
+   Abd al-Rahman, عبد الرحمن: ``abdrahman``).
 4. Parts are kept in order (no token sort). Particles (al, de, van, von …) are dropped from the
    parts; patronymic particles (bin, ibn, ben, ould …) are dropped too but say which parts come
    before and after them (the *roles*: "Salman bin Muhammad" is not "Muhammad bin Salman").
 5. Each part gets a *phonetic fold* (one spelling for the variants romanisation standards
    disagree on: shch/sch/šč, kh/h/x, y/j/i, ts/c, doubled letters …) and a *skeleton* (the
-   fold without vowels and semivowels), which is how abjad scripts (Arabic, Hebrew: few vowels
-   written) compare with their Latin spellings.
+   fold without vowels and semivowels, stops, fricatives and gutturals merged in classes), which
+   is how abjad scripts (Arabic, Hebrew: few vowels written) and Hangul compare with their Latin
+   spellings.
 """
 
 from __future__ import annotations
@@ -40,7 +45,9 @@ from rigour.names import (
 )
 from rigour.text.translit import ascii_text
 
-NORMALISER_VERSION = 1
+from streams.core.entities.korean import CUSTOMARY_SURNAMES
+
+NORMALISER_VERSION = 5
 MAX_CHARS = 256  # of a cleaned name; longer names are cut (an alias is never that long)
 MAX_PARTS = 12
 MAX_PART_CHARS = 40
@@ -49,6 +56,7 @@ _ABJAD = re.compile(
     r"[\u0590-\u05ff\u0600-\u06ff\u0700-\u074f\u0750-\u077f\u0780-\u07bf\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\uac00-\ud7af]"
 )  # abjads, and Hangul (romanised far from its usual English spellings)
 _ARABIC_ARTICLE = re.compile(r"(?<![\u0600-\u06ff])ال(?!له)(?=[\u0600-\u06ff]{2,})")
+_TA_MARBUTA = re.compile(r"ة(?![\u0600-\u06ff])")  # word-final: said "a", written a/ah or not at all
 _EAST_ASIAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,4}")
 _ROMANISATION = str.maketrans(
     {
@@ -64,7 +72,7 @@ _ROMANISATION = str.maketrans(
         "â": "ya",
     }
 )
-_QUOTES = str.maketrans("", "", "'\"`´‘’ʼʹʺ″′ʿʾ")
+_QUOTES = str.maketrans("", "", "'\"`´‘’ʼʹʺ″′ʿʾ?")  # "?": a letter the transliterator has none for (ʿayn)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _FOLD = re.compile(r"shch|sch|tch|sh|ch|zh|kh|gh|ph|th|dh|ts|tz|tc|ck|cz|sz|ou|oo|ee|ie|io|eo|eu|q|x|w|y|j")
 _FOLD_TO = {
@@ -83,12 +91,16 @@ _SKELETON_DROP = str.maketrans(
         "u": None,
         "v": None,
         "p": "b",
+        "f": "b",
         "g": "j",
         "k": "j",
         "c": "j",
         "t": "d",
+        "h": "j",
     }
 )
+_ABD = frozenset({"abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdu", "abde"})
+_ABD_JOINED = re.compile(r"^abd(?:oul|ul|el|al|ol|u|e|a)?(?=[a-z]{2})")
 PATRONYMIC = frozenset(
     {"bin", "ibn", "bn", "bint", "ben", "bat", "ould", "ap", "oglu", "ogly", "kyzy", "uulu"}
 )
@@ -127,6 +139,7 @@ def to_ascii(text: str) -> str:
     if text.isascii():
         return text
     text = _ARABIC_ARTICLE.sub("ال ", text)
+    text = _TA_MARBUTA.sub("", text)
     text = _EAST_ASIAN_RUN.sub(_east_asian_name, text)
     return " ".join(_latin(w) for w in text.split()).lower()  # per word: words repeat, the cache hits
 
@@ -134,10 +147,12 @@ def to_ascii(text: str) -> str:
 def _east_asian_name(m: re.Match[str]) -> str:
     """A Han or Hangul name written without spaces: family name (first syllable) apart; a Han
     given name joined (pinyin "Zedong"), a Hangul one syllable by syllable (as English writes
-    "Chung-hee")."""
+    "Chung-hee"), its family name (of a name of two or three syllables) in its customary
+    spelling (korean.py)."""
     run = m.group()
     if "\uac00" <= run[0] <= "\ud7af":
-        return " " + " ".join(_latin(ch) for ch in run) + " "
+        family = CUSTOMARY_SURNAMES.get(run[0]) if len(run) <= 3 else None
+        return " " + " ".join([family or _latin(run[0]), *(_latin(ch) for ch in run[1:])]) + " "
     return f" {_latin(run[0])} {_latin(run[1:]).replace(' ', '')} "
 
 
@@ -163,9 +178,33 @@ def fold(part: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def skeleton(folded: str) -> str:
     """Consonant skeleton of a folded part: vowels and semivowels dropped, voiced and voiceless
-    stops merged (p=b, k=g=c=j, t=d: Arabic has no p, Hangul's romanisations disagree on them)."""
+    stops merged (p=f=b, k=g=c=j=h, t=d: Arabic has no p, Hebrew writes p and f with one letter,
+    ח is h, ch or kh in Latin, Hangul's romanisations disagree on the stops)."""
     skel = _DOUBLES.sub(r"\1", folded.translate(_SKELETON_DROP))
-    return skel or folded[:1]
+    return skel or (folded.lstrip("v") or folded)[:1]  # vowels only: the first vowel ("u", "woo")
+
+
+def _theophoric(words: list[str], abjad: bool) -> list[str]:
+    """Arabic "servant of" names as one part, spelled ``abd`` + the name: "Abdul Rahman",
+    "Abd al-Rahman", "Abdel Rahman", "Abdulrahman" and عبد الرحمن are all ``abdrahman`` (the
+    article between, and the ʿayn the transliteration drops, are what the spellings disagree
+    on)."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if abjad and w.startswith("bd"):
+            w = "a" + w
+        if w in _ABD and i + 1 < len(words):
+            j = i + 1
+            while j < len(words) - 1 and words[j] in PARTICLES:
+                j += 1
+            out.append("abd" + words[j])
+            i = j + 1
+            continue
+        out.append(_ABD_JOINED.sub("abd", w))
+        i += 1
+    return out
 
 
 def name_form(name: str, kind: str) -> NameForm:
@@ -184,6 +223,7 @@ def name_form(name: str, kind: str) -> NameForm:
     words = _NON_ALNUM.sub(" ", to_ascii(text).translate(_QUOTES)).split()
     if kind == "person" and words:
         words = remove_person_prefixes(" ".join(words)).split()
+    words = _theophoric(words, abjad)
     parts: list[str] = []
     before: list[str] = []
     after: list[str] = []

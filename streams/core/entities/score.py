@@ -7,9 +7,13 @@ the sum goes through the logistic function. Signals:
   the ``main`` filters; when either name was written in an abjad script (Arabic, Hebrew) the
   skeleton filters count as well. Two names whose patronymic roles disagree ("Salman bin
   Muhammad" / "Muhammad bin Salman") are marked ``order: reversed`` and their similarity cut.
-- ``birth_date``: ``exact``, ``swapped`` (day and month), ``year_month`` / ``year`` (agree as
-  far as the less precise side goes), ``day_differs``, ``month_differs``, ``contradicts`` (the
-  years differ: a veto), ``missing``.
+- ``name_part`` (persons): ``agree`` when a whole name part is written the same on both sides
+  (the ``parts`` filters share, beyond chance, most of the bits one part sets), else ``none``. With an
+  exact birth date it rescues a weak name match: one part replaced, missing or a nickname
+  (FEBRL's duplicates; a married name), where a chance overlap of bigrams does not.
+- ``birth_date``: ``exact``, ``swapped`` (day and month), ``one_digit`` (two full dates of one
+  year whose month and day are one digit apart: a typo), ``year_month`` / ``year`` (agree as far as the less precise side goes),
+  ``day_differs``, ``month_differs``, ``contradicts`` (the years differ: a veto), ``missing``.
 - ``nationality`` (persons) / ``country`` (organisations): ``agree``, ``disagree``, ``missing``;
   ``legal_form`` (organisations) likewise.
 
@@ -26,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from streams.core.entities.batch import FLAG_PRESENT, Batch
-from streams.core.entities.encode import FLAG_ABJAD, FLAG_ROLES, EntityEncodingError
+from streams.core.entities.encode import FLAG_ABJAD, FLAG_ROLES, PART_BITS, PART_K, EntityEncodingError
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -44,6 +48,7 @@ DOB_CODES = (
     "day_differs",
     "month_differs",
     "contradicts",
+    "one_digit",
 )
 AGREE_CODES = ("missing", "agree", "disagree")
 
@@ -53,7 +58,10 @@ NAME_Y = np.array([-8.0, -6.0, -3.0, -1.2, 0.6, 2.2, 3.6])
 ABJAD_SKELETON = 1.0  # weight of the skeleton similarity when a side is in an abjad script
 CONTAINED = 0.8  # weight of one name contained in the other ("Livia" in "Livia Swetnam")
 REVERSED_FACTOR = 0.55  # name similarity kept when patronymic roles are reversed
-W_DOB = np.array([0.0, 3.0, 2.5, 1.2, 0.5, -1.0, -2.5, -9.0])
+PART_AGREE = 0.65  # share of one part's bits, beyond chance, from which a part counts as shared
+PART_FOLDED = PART_BITS // 2
+W_RESCUE = 3.5  # added to an exact birth date when a whole name part is shared
+W_DOB = np.array([0.0, 3.0, 2.5, 1.2, 0.5, -1.0, -2.5, -9.0, 1.0])
 W_NATIONALITY = np.array([0.0, 0.6, -1.2])
 W_COUNTRY = np.array([0.0, 0.6, -2.0])
 W_LEGAL_FORM = np.array([0.0, 0.4, -0.8])
@@ -73,6 +81,7 @@ class Scores:
     reversed: B
     kind_differs: B
     kind: U8
+    part: B | None = None
 
     def __len__(self) -> int:
         return int(self.score.shape[0])
@@ -90,6 +99,8 @@ class Scores:
             out["order"] = "reversed"
         if self.kind[i] == 1:
             out["birth_date"] = DOB_CODES[self.birth_date[i]]
+            if self.part is not None:
+                out["name_part"] = "agree" if self.part[i] else "none"
             out["nationality"] = AGREE_CODES[self.nationality[i]]
         else:
             out["legal_form"] = AGREE_CODES[self.legal_form[i]]
@@ -104,10 +115,22 @@ def _dice(
     return np.asarray(2.0 * inter / np.maximum(px + py, 1), dtype=np.float64)
 
 
-def name_similarity(a: Batch, ia: I64, b: Batch, ib: I64) -> tuple[F64, B]:
-    """Best similarity over all name pairs, and whether that best pair had reversed roles."""
+def _shares_part(
+    x: npt.NDArray[np.uint64], y: npt.NDArray[np.uint64], px: npt.NDArray[np.int32], py: npt.NDArray[np.int32]
+) -> B:
+    """Whether two parts filters overlap by a whole part more than chance: the common bits
+    beyond those two random sets of their sizes would share (px * py / bits) are at least
+    PART_AGREE of the bits one part sets."""
+    inter = np.bitwise_count(x & y).sum(axis=-1, dtype=np.int32)
+    return np.asarray(inter - px * py / PART_FOLDED >= PART_AGREE * PART_K, dtype=np.bool_)
+
+
+def name_similarity(a: Batch, ia: I64, b: Batch, ib: I64) -> tuple[F64, B, B]:
+    """Best similarity over all name pairs, whether that best pair had reversed roles, and
+    whether some name pair (roles not reversed) shares a whole part."""
     best = np.zeros(ia.shape[0])
     rev = np.zeros(ia.shape[0], dtype=np.bool_)
+    part = np.zeros(ia.shape[0], dtype=np.bool_)
     for i in range(a.flags.shape[1]):
         fa, ma, sa, ra = a.flags[ia, i], a.main[ia, i], a.skel[ia, i], a.roles[ia, i]
         pma, psa, pra = a.main_pc[ia, i], a.skel_pc[ia, i], a.roles_pc[ia, i]
@@ -126,11 +149,14 @@ def name_similarity(a: Batch, ia: I64, b: Batch, ib: I64) -> tuple[F64, B]:
             if roles.any():
                 reversed_ = roles & (_dice(ra, b.roles[ib, j], pra, b.roles_pc[ib, j]) < 0.5)
                 sim = np.where(reversed_, sim * REVERSED_FACTOR, sim)
-            sim = np.where((fa & fb & FLAG_PRESENT) != 0, sim, 0.0)
+            present = (fa & fb & FLAG_PRESENT) != 0
+            sim = np.where(present, sim, 0.0)
+            shared = _shares_part(a.parts[ia, i], b.parts[ib, j], a.parts_pc[ia, i], b.parts_pc[ib, j])
+            part |= present & shared & ~reversed_
             better = sim > best
             best = np.where(better, sim, best)
             rev = np.where(better, reversed_, rev)
-    return best, rev
+    return best, rev, part
 
 
 def birth_date_codes(a: Batch, ia: I64, b: Batch, ib: I64) -> U8:
@@ -141,8 +167,20 @@ def birth_date_codes(a: Batch, ia: I64, b: Batch, ib: I64) -> U8:
     exact = full & (da[:, 0] == db[:, 0])
     swapped = full & (((da[:, 0] == db[:, 1]) & (db[:, 1] != 0)) | ((da[:, 1] == db[:, 0]) & (da[:, 1] != 0)))
     ym, year = da[:, 2] == db[:, 2], da[:, 3] == db[:, 3]
-    conds = [low == 0, exact, swapped, full & ym, full & year, (low >= 2) & ym, (low >= 2) & year, year]
-    return np.select(conds, [0, 1, 2, 5, 6, 3, 6, 4], default=7).astype(np.uint8)
+    ma, mb = a.birth_masks[ia], b.birth_masks[ib]
+    one_digit = full & year & ((ma == mb) & (ma != 0)).any(axis=1)  # the years agree: no veto lifted
+    conds = [
+        low == 0,
+        exact,
+        swapped,
+        one_digit,
+        full & ym,
+        full & year,
+        (low >= 2) & ym,
+        (low >= 2) & year,
+        year,
+    ]
+    return np.select(conds, [0, 1, 2, 8, 5, 6, 3, 6, 4], default=7).astype(np.uint8)
 
 
 def agreement_codes(x: npt.NDArray[np.uint64], y: npt.NDArray[np.uint64]) -> U8:
@@ -162,7 +200,7 @@ def compare(a: Batch, ia: I64, b: Batch, ib: I64) -> Scores:
             "re-encode both sides with the current key (see key rotation in the README)"
         )
     ka, kb = a.kind[ia], b.kind[ib]
-    name, rev = name_similarity(a, ia, b, ib)
+    name, rev, part = name_similarity(a, ia, b, ib)
     dob = birth_date_codes(a, ia, b, ib)
     nat = agreement_codes(a.nationalities[ia], b.nationalities[ib])
     legal = agreement_codes(a.legal_forms[ia], b.legal_forms[ib])
@@ -171,7 +209,8 @@ def compare(a: Batch, ia: I64, b: Batch, ib: I64) -> Scores:
         BIAS
         + np.interp(name, NAME_X, NAME_Y)
         + np.where(person, W_DOB[dob] + W_NATIONALITY[nat], W_COUNTRY[nat] + W_LEGAL_FORM[legal])
+        + np.where(person & part & (dob == 1), W_RESCUE, 0.0)
     )
     differs = ka != kb
     score = np.where(differs, 0.0, 1.0 / (1.0 + np.exp(-total)))
-    return Scores(np.round(score, 4).astype(np.float64), name, dob, nat, legal, rev, differs, ka)
+    return Scores(np.round(score, 4).astype(np.float64), name, dob, nat, legal, rev, differs, ka, part)

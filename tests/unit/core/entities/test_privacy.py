@@ -44,6 +44,41 @@ def test_encoding_is_small(encoder: EntityEncoder) -> None:
     assert len(encoder.encode(person("Ivan Petrov", dob="1980-03-04", nat=("RU",)))) <= 300
     three = person("Ivan Petrov", "Ivan Ivanovich Petrov", "Vanya Petrov", dob="1980-03-04", nat=("RU", "KZ"))
     assert len(encoder.encode(three)) <= 300
+    assert len(decode(encoder.encode(three)).names) == 3
+
+
+def test_roles_are_stored_only_for_a_patronymic_name(encoder: EntityEncoder) -> None:
+    plain = encoder.encode(person("Salman Muhammad"))
+    both = encoder.encode(person("Salman Muhammad", "Salman bin Muhammad bin Abdulaziz"))
+    names = decode(both).names
+    assert [bool(n.roles) for n in names] == [False, True]
+    assert len(both) == len(plain) + (len(plain) - 11) + 16
+    assert decode(plain).names[0] == names[0]
+
+
+def test_names_past_the_budget_are_left_out_and_said(encoder: EntityEncoder) -> None:
+    names = (
+        "Ivan Petrov",
+        "Иван Петров",
+        "Petrov Ivan",
+        "Ivan I. Petrov",
+        "Vanya Petrov",
+        "Jean Petroff",
+        "Ivan P",
+    )
+    data, left_out = encoder.encode_audited(person(*names, dob="1980-03-04", nat=("RU", "KZ", "UA")))
+    assert len(data) <= 300
+    kept = len(decode(data).names)
+    assert kept + len(left_out) == len(names)
+    assert {
+        ("names[1]", "encodes as an earlier name (same parts)"),
+        ("names[2]", "encodes as an earlier name (same parts)"),
+    } <= set(left_out)
+    assert [f for f, why in left_out if "300 bytes" in why] == [
+        f"names[{i}]" for i in range(kept + 2, len(names))
+    ]
+    first = score_pairs(encoder, [(person("Ivan Petrov"), person(*names))])[0]
+    assert first.why["name"] == 1.0
 
 
 def test_deterministic_across_processes(encoder: EntityEncoder) -> None:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from entities_helpers import org, person
+from entities_helpers import one, org, person
 
-from streams.core.entities import EntityEncoder, score_pairs
-
-
-def one(encoder: EntityEncoder, a, b):  # type: ignore[no-untyped-def]
-    return score_pairs(encoder, [(a, b)])[0]
+from streams.core.entities import EntityEncoder
 
 
 @pytest.mark.parametrize(
@@ -75,8 +71,11 @@ def test_exact_birth_date_rescues_a_weak_name_match(encoder: EntityEncoder) -> N
         ("1980-03-04", "1980-04-03", "swapped"),
         ("1980-03-04", "1980", "year"),
         ("1980-03-04", "1980-03", "year_month"),
-        ("1980-03-04", "1980-03-09", "day_differs"),
-        ("1980-03-04", "1980-07-04", "month_differs"),
+        ("1980-03-04", "1980-03-19", "day_differs"),
+        ("1980-03-04", "1980-11-04", "month_differs"),
+        ("1980-03-04", "1980-03-09", "one_digit"),
+        ("1980-03-04", "1980-07-04", "one_digit"),
+        ("1980-03-04", "1981-03-04", "contradicts"),
         ("1980-03", "1981", "contradicts"),
         ("1980-03-04", None, "missing"),
     ],
@@ -101,3 +100,27 @@ def test_person_never_matches_organisation(encoder: EntityEncoder) -> None:
 def test_best_alias_counts(encoder: EntityEncoder) -> None:
     a = person("Abu Bakr", "Ibrahim Awad Ibrahim Ali al-Badri")
     assert one(encoder, a, person("Ibrahim Awad Ibrahim al-Badri")).decision == "match"
+
+
+def test_exact_birth_date_and_a_shared_part_rescue_a_replaced_part(encoder: EntityEncoder) -> None:
+    a = person("Angus McGregor", dob="1917-04-09")
+    r = one(encoder, a, person("Angus Tiller", dob="1917-04-09"))
+    assert r.decision == "match" and r.why["name_part"] == "agree"
+    assert one(encoder, a, person("Angus Tiller", dob="1917-04-19")).decision == "no"
+    assert one(encoder, a, person("Angus Tiller")).decision == "no"
+
+
+def test_bigram_overlap_without_a_shared_part_is_not_rescued(encoder: EntityEncoder) -> None:
+    r = one(encoder, person("Michaela Neumann", dob="1915-11-11"), person("Michael Newman", dob="1915-11-11"))
+    assert r.why["name_part"] == "none"
+    r = one(encoder, person("Breana Thorpe", dob="1966-01-17"), person("Benjamin Goode", dob="1966-01-17"))
+    assert r.why["name_part"] == "none" and r.decision == "no"
+
+
+def test_reversed_roles_share_no_part(encoder: EntityEncoder) -> None:
+    r = one(
+        encoder,
+        person("Salman bin Muhammad", dob="1985-08-31"),
+        person("Muhammad bin Salman", dob="1985-08-31"),
+    )
+    assert r.why["order"] == "reversed" and r.why["name_part"] == "none" and r.decision != "match"
