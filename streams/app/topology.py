@@ -14,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import faust
 from aiokafka.partitioner import DefaultPartitioner
+from faust.types import TP
 
-from streams.app import batches, framework, retention
+from streams.app import batches, framework, progress, retention
 from streams.app.crash import crash
 from streams.app.handlers import BatchHandlers
 from streams.app.offsets import harden_offsets
@@ -37,11 +39,13 @@ from streams.core.tokens import Tokenizer
 log = logging.getLogger("fiulink.worker")
 BATCH = 500  # events an agent takes at once ...
 WITHIN = 0.02  # ... or what came within this many seconds
+PROGRESS_EVERY = 5.0  # seconds between progress lines (only while there is work)
 
 
 def build_worker_app(settings: Settings, policy: SharingPolicy, rules: CorrelationRules) -> faust.App:
     framework.check()  # the private attributes we rely on exist in the installed versions
     batches.install()  # a decompression bomb is a dead letter, not the worker's memory
+    progress.quiet_repeats()  # a broker away for a while: one line per message per 10 s, not 80 a second
 
     # -- app -------------------------------------------------------------------------------------
     app = faust.App(settings.app_id, **app_options(settings))
@@ -72,9 +76,13 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         lambda: framework.running_producer(app),
         {t.table.changelog_topic.get_topic_name(): t.persisted for t in (tokens, links)},
     )
-    app.agent(feeds, name="ingest")(batched(handlers.ingest, "ingest", sender.send))
-    app.agent(sightings, name="correlate")(batched(handlers.correlate, "correlate", sender.send, tokens_lock))
-    app.agent(links_in, name="notify")(batched(handlers.notify, "notify", sender.send, links_lock))
+    seen = progress.Progress(progress.stage_by_topic([names.feed(f) for f in policy.fius], names.sightings))
+    app.agent(feeds, name="ingest")(batched(handlers.ingest, "ingest", sender.send, None, seen))
+    app.agent(sightings, name="correlate")(
+        batched(handlers.correlate, "correlate", sender.send, tokens_lock, seen)
+    )
+    app.agent(links_in, name="notify")(batched(handlers.notify, "notify", sender.send, links_lock, seen))
+    report_progress(app, seen)
 
     # -- timers and lifecycle --------------------------------------------------------------------
     if rules.retention_ms > 0:
@@ -97,6 +105,33 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
             logging.getLogger(name).setLevel(settings.log_level_number)
 
     return app
+
+
+def report_progress(app: faust.App, seen: progress.Progress) -> None:
+    """A ``ready`` line once the worker holds its partitions with its tables recovered (after
+    every rebalance), and a progress line every PROGRESS_EVERY seconds while there is work."""
+    rebalances = 0
+
+    @app.on_rebalance_complete.connect
+    async def ready(sender: Any, **kwargs: Any) -> None:
+        nonlocal rebalances
+        rebalances += 1
+        per_topic = Counter(tp.topic for tp in app.consumer.assignment())
+        held = ", ".join(f"{topic} x{n}" for topic, n in sorted(per_topic.items())) or "none"
+        word = "ready" if rebalances == 1 else "rebalanced"
+        progress.say(f"{word}: partitions assigned and tables recovered; processing ({held})")
+
+    def highwater(topic: str, partition: int) -> int | None:
+        try:
+            return int(app.consumer.highwater(TP(topic, partition)))
+        except Exception:  # not assigned any more (a rebalance), or not fetched yet
+            return None
+
+    @app.timer(PROGRESS_EVERY)
+    async def progress_line() -> None:
+        line = seen.report(highwater)
+        if line:
+            progress.say(line)
 
 
 def app_options(settings: Settings) -> dict[str, Any]:
@@ -138,6 +173,7 @@ def batched(
     stage: str,
     send: Callable[[list[Send]], Any],
     lock: asyncio.Lock | None = None,
+    seen: progress.Progress | None = None,
 ) -> Callable[[Any], Any]:
     """An agent over micro-batches: Faust's per-event agent and send machinery costs more than
     our whole step, so take up to BATCH events, run the handler, and hand its output straight to
@@ -151,6 +187,8 @@ def batched(
         async with lock or contextlib.nullcontext():
             try:
                 await send(handle(events))  # records that fail are dead letters already
+                if seen is not None:
+                    seen.seen(stage, events)
             except Exception:  # our bug or the producer's, not a record's: crash-only, commit nothing
                 crash(
                     "%s: batch failed; exiting so a supervisor restarts the worker",

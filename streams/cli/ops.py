@@ -84,7 +84,10 @@ def worker(
         f"worker {s.app_id}: {len(pol.fius)} FIU feeds on {s.bootstrap}, policy {pol.version}", err=True
     )
     logging.basicConfig(level=s.log_level_number, stream=sys.stderr)
-    faust.Worker(app, loglevel=s.log_level, quiet=True).execute_from_commandline()
+    runner = faust.Worker(app, loglevel=s.log_level, quiet=True)
+    if not (sys.stdout.isatty() and sys.stderr.isatty()):
+        runner.spinner = None  # no terminal escape codes in a log file or a pipe
+    runner.execute_from_commandline()
 
 
 @click.command()

@@ -66,6 +66,9 @@ def test_worker_killed_repeatedly_loses_and_invents_nothing(hub: Hub, tmp_path: 
     assert all(by_id[key]["recipient_fiu"] == fiu for key, _ in case.received)
 
 
+OUTAGE = 12  # seconds the broker is away
+
+
 def test_broker_stopped_and_restarted_with_data_kept(tmp_path: Path) -> None:
     """Its own broker: stop it mid-feed (graceful), start it again on the same data; the worker
     reconnects (or, if it gave up, is restarted as a supervisor would) and nothing is lost."""
@@ -88,9 +91,11 @@ def test_broker_stopped_and_restarted_with_data_kept(tmp_path: Path) -> None:
         first, second = files[:1], files[1:]
         worker = hub.start_worker(policy)
         hub.cli("publish", *map(str, first), check=True)
-        time.sleep(3)
+        time.sleep(6)
+        before = len(hub.worker_logs().splitlines())
         assert broker.stop(), "the broker was not running"
-        time.sleep(2)
+        time.sleep(OUTAGE)
+        during = hub.worker_logs().splitlines()[before:]
         broker.start(port=port)
         hub.cli("publish", *map(str, second), check=True)
         time.sleep(5)
@@ -102,6 +107,12 @@ def test_broker_stopped_and_restarted_with_data_kept(tmp_path: Path) -> None:
         ]
         notes = hub.read(topics, until=lambda r: want <= notification_ids(r, hot), timeout=150, idle=3)
         assert notification_ids(notes, hot) == want, hub.worker_logs()[-3000:]
+        # the worker said what it was doing, in plain text, and kept quiet while the broker was away
+        logs = hub.worker_logs()
+        assert "ready: partitions assigned and tables recovered" in logs, logs[-3000:]
+        assert "progress: records ingest" in logs, logs[-3000:]
+        assert "\x1b" not in logs
+        assert len(during) <= 4 * OUTAGE, "\n".join(during[-40:])  # was ~80 ERROR lines a second
     finally:
         hub.stop_workers()
         broker.stop()
