@@ -108,7 +108,11 @@ def _print_next_steps(s: Settings, fius: tuple[str, ...], kept: bool) -> None:
     fiu = fius[0]
     say("    the broker and the demo's topics are still up; in another shell:")
     say(
-        f"    export FIULINK_HOME={s.home} FIULINK_BOOTSTRAP={s.bootstrap} FIULINK_TOPIC_PREFIX={s.topic_prefix}"
+        f"    export FIULINK_HOME={s.home} FIULINK_BOOTSTRAP={s.bootstrap} FIULINK_TOPIC_PREFIX={s.topic_prefix} "
+        f"FIULINK_APP_ID={s.app_id}"
+    )
+    say(
+        "    fiulink status                              # broker, how far behind the worker group is, snapshot age"
     )
     say(
         f"    fiulink tail notifications --fiu {fiu} --from-beginning --idle-timeout 5   # what {fiu}'s case system gets"

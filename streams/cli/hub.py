@@ -116,3 +116,26 @@ def topics_list(ctx: click.Context) -> None:
 
     for t in sorted(existing_topics(settings_from(ctx))):
         click.echo(t)
+
+
+@click.command()
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="seconds to wait for the broker")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def status(ctx: click.Context, timeout: float, fmt: str) -> None:
+    """Is the broker up, how many records is the worker group (FIULINK_APP_ID) behind on each
+    hop (ingest: the FIU feeds; correlate: the sightings; notify: matches and consent answers),
+    and how old is the latest snapshot. Exit 1 when the broker does not answer."""
+    import dataclasses
+    import json
+
+    from streams.status import gather, render
+
+    st = gather(settings_from(ctx), timeout)
+    if fmt == "json":
+        click.echo(json.dumps(dataclasses.asdict(st)))
+    else:
+        for line in render(st):
+            click.echo(line)
+    if not st.broker_up:
+        sys.exit(1)

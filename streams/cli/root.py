@@ -32,6 +32,7 @@ def main(ctx: click.Context) -> None:
 for command in (
     hub.broker,
     hub.topics,
+    hub.status,
     feeds.publish,
     feeds.tail,
     feeds.normalize,

@@ -53,6 +53,12 @@ def test_demo_ends_with_next_steps_that_work(tmp_path: Path) -> None:
                              env=step_env, capture_output=True, text=True, timeout=120)  # fmt: skip
         assert why.returncode == 0, why.stderr
         assert "matched fields" in why.stdout and hits[0]["recipient_report_id"] in why.stdout
+        status = subprocess.run([*FIULINK, "status", "--format", "json"], env=step_env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert status.returncode == 0, status.stderr
+        st = json.loads(status.stdout)
+        assert st["broker_up"] and len(st["fius"]) == 3 and st["group"].startswith("fiulink-demo-")
+        assert st["partitions"]["ingest"] > 0 and st["lag"]["ingest"] == 0, st  # the demo waited for it all
         listed = subprocess.run([*FIULINK, "consent", "list", "--fiu", fiu[1]], env=step_env, capture_output=True,
                                 text=True, timeout=120)  # fmt: skip
         assert listed.returncode == 0, listed.stderr
