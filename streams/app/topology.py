@@ -25,8 +25,8 @@ from streams.app.crash import crash
 from streams.app.handlers import BatchHandlers
 from streams.app.offsets import harden_offsets
 from streams.app.send import BatchSender, finish
-from streams.app.state import BatchTable, Send, worker_table
-from streams.app.steps import Steps
+from streams.app.state import BatchTable, worker_table
+from streams.app.steps import Send, Steps
 from streams.codec import codec
 from streams.config import Settings
 from streams.core.correlate import CorrelationRules
