@@ -91,12 +91,16 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
 
     @app.task  # once, when the worker has started (and set up its logging)
     async def framework_log_level() -> None:
-        """faust.topics logs every send at DEBUG (building the record costs a measurable share of the worker):
-        the framework loggers get the worker's level (WARNING unless asked for more)."""
-        for name in ("faust", "mode", "aiokafka"):
-            logging.getLogger(name).setLevel(settings.log_level_number)
+        set_framework_log_level(settings.log_level_number)
 
     return app
+
+
+def set_framework_log_level(level: int) -> None:
+    """faust.topics logs every send at DEBUG (building the record costs a measurable share of the
+    worker): the framework loggers get the worker's level (WARNING unless asked for more)."""
+    for name in ("faust", "mode", "aiokafka"):
+        logging.getLogger(name).setLevel(level)
 
 
 def app_options(settings: Settings) -> dict[str, Any]:
