@@ -19,45 +19,25 @@ from streams.core.sightings import route, sightings_of
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
 from streams.errors import DecodeError, FiulinkError
-from streams.testing import policy_text
+from streams.testing import (
+    AMOUNT,
+    BTC,
+    BTC_BROKEN,
+    EMAIL,
+    ENTITY,
+    ETH,
+    NARRATIVE,
+    encode_report,
+    policy_text,
+    raw_report,
+)
 from streams.topics import Topics
 
 POLICY = policy_text(["FR", "DE", "NL"], auto=[("FR", "DE")])
 
-EMAIL = "ivan.p@example.org"
-BTC = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
-BTC_BROKEN = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5"  # last character changed: bad checksum
-ETH = "0x52908400098527886e0f7030069857d2e4169ee7"
-NARRATIVE = "the subject moved ransom proceeds through a mixer"
-ENTITY = "Example VASP SAS"
-AMOUNT = "98765.4321"
 TS = 1763647380000
 TOPICS = Topics("t.")
 KEY = b"unit-test-consortium-key"
-
-
-def raw_report(report_id: str = "FR-2026-000123", fiu: str = "FR", **over: Any) -> dict[str, Any]:
-    r: dict[str, Any] = {
-        "report_id": report_id,
-        "fiu": fiu,
-        "submitted_at": "2026-11-20T14:03:00Z",
-        "reporting_entity": {"name": ENTITY, "kind": "vasp", "id": "969500T3MBS4SQAMHJ45"},
-        "typologies": ["ransomware"],
-        "handling": {"sharing": "auto", "restrictions": ["no-onward-dissemination"]},
-        "subjects": [
-            {
-                "subject_id": "s1",
-                "emails": [EMAIL],
-                "wallets": [{"chain": "btc", "address": BTC}, {"chain": "eth", "address": ETH}],
-            },
-            {"subject_id": "s2", "emails": [EMAIL]},  # the same e-mail again: one sighting
-        ],
-        # the same eth address again, as a transaction side: still one wallet sighting
-        "transactions": [{"chain": "eth", "from_address": ETH, "asset": "USDT", "amount": AMOUNT}],
-        "narrative": NARRATIVE,
-    }
-    r.update(over)
-    return r
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +53,6 @@ def tokenizer() -> Tokenizer:
 @pytest.fixture
 def steps(codec: Codec, tokenizer: Tokenizer) -> Steps:
     return Steps(codec, tokenizer, SharingPolicy.parse(POLICY), CorrelationRules(), TOPICS, partitions=8)
-
-
-def encode_report(codec: Codec, raw: dict[str, Any]) -> bytes:
-    record, problems = validate_report(raw)
-    assert problems == [], problems
-    assert record is not None
-    return codec.encode("StrReport", record)
 
 
 def decoded(codec: Codec, out: list[Send], name: str) -> list[dict[str, Any]]:
