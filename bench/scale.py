@@ -73,7 +73,7 @@ def state_growth(targets: tuple[int, ...] = (1_000_000, 5_000_000), partitions: 
                     n_tokens += 6
                     n_steps += len(tokens)
                     i += 1
-                for _, key, value in steps.sighting_batches(reports):
+                for _, key, value, _ in steps.sighting_batches(reports):
                     state.partition = steps.partition_of(key)
                     steps.correlate(state, value)
                 state.changelog()  # drained as the worker does (not sent: no broker here)

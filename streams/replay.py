@@ -32,17 +32,17 @@ def replay(reports: Iterable[dict[str, Any]], key: bytes, policy: SharingPolicy,
         if rec is None:
             continue
         value = c.encode("StrReport", rec)
-        for topic, _, v in steps.ingest(topics.feed(rec["fiu"]), 0, i, 0, value):
+        for topic, _, v, _ in steps.ingest(topics.feed(rec["fiu"]), 0, i, 0, value):
             if topic != topics.sightings:
                 continue
             out["sightings"].extend(sightings_of(c.decode(v)[1]))
-            for _, mk, mv in steps.correlate(tokens, v):
+            for _, mk, mv, _ in steps.correlate(tokens, v):
                 out["matches"].append(c.decode(mv)[1])
                 mid = mk.decode()
                 lstate, results = steps.notify(links.get(mid), mv, topics.matches, mid)
                 if lstate is not None:
                     links[mid] = lstate
-                for _topic, _, rv in results:
+                for _topic, _, rv, _ in results:
                     name, r = c.decode(rv)
                     out["notifications" if name == "Notification" else "audit"].append(r)
     return out

@@ -18,7 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from streams.codec import Codec
 from streams.config import Settings
+from streams.core.validate import validate_report
 
 FIULINK = [sys.executable, "-m", "streams"]
 
@@ -61,6 +63,48 @@ def policy_text(
             if purpose:
                 lines.append(f"purpose = {json.dumps(purpose)}")
     return "\n".join(lines) + "\n"
+
+
+# -- a report with every kind of identifier, and its Avro bytes ----------------------------------
+EMAIL = "ivan.p@example.org"
+BTC = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+BTC_BROKEN = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5"  # last character changed: bad checksum
+ETH = "0x52908400098527886e0f7030069857d2e4169ee7"
+NARRATIVE = "the subject moved ransom proceeds through a mixer"
+ENTITY = "Example VASP SAS"
+AMOUNT = "98765.4321"
+
+
+def raw_report(report_id: str = "FR-2026-000123", fiu: str = "FR", **over: Any) -> dict[str, Any]:
+    r: dict[str, Any] = {
+        "report_id": report_id,
+        "fiu": fiu,
+        "submitted_at": "2026-11-20T14:03:00Z",
+        "reporting_entity": {"name": ENTITY, "kind": "vasp", "id": "969500T3MBS4SQAMHJ45"},
+        "typologies": ["ransomware"],
+        "handling": {"sharing": "auto", "restrictions": ["no-onward-dissemination"]},
+        "subjects": [
+            {
+                "subject_id": "s1",
+                "emails": [EMAIL],
+                "wallets": [{"chain": "btc", "address": BTC}, {"chain": "eth", "address": ETH}],
+            },
+            {"subject_id": "s2", "emails": [EMAIL]},  # the same e-mail again: one sighting
+        ],
+        # the same eth address again, as a transaction side: still one wallet sighting
+        "transactions": [{"chain": "eth", "from_address": ETH, "asset": "USDT", "amount": AMOUNT}],
+        "narrative": NARRATIVE,
+    }
+    r.update(over)
+    return r
+
+
+def encode_report(codec: Codec, raw: dict[str, Any]) -> bytes:
+    """``raw`` validated (it must be valid) and encoded as the publisher sends it."""
+    record, problems = validate_report(raw)
+    assert problems == [], problems
+    assert record is not None
+    return codec.encode("StrReport", record)
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any] | str]) -> Path:

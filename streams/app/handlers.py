@@ -19,8 +19,8 @@ from faust.exceptions import FaustError
 from streams.app.batches import pending, rejected
 from streams.app.crash import crash
 from streams.app.ingest import ingest_records
-from streams.app.state import BatchTable, Send
-from streams.app.steps import Out, Steps
+from streams.app.state import BatchTable
+from streams.app.steps import Send, Steps
 from streams.errors import FiulinkError
 from streams.topics import Topics
 
@@ -35,11 +35,6 @@ def where(event: Any) -> tuple[str, int, int]:
 
 def timestamp_ms(event: Any) -> int:
     return int((event.message.timestamp or 0) * 1000)
-
-
-def unrouted(out: Out) -> list[Send]:
-    """Records whose partition the producer's partitioner picks (by key)."""
-    return [(t, k, v, None) for t, k, v in out]
 
 
 def with_senders_copies(sends: list[Send], topics: Topics, fius: tuple[str, ...]) -> list[Send]:
@@ -68,29 +63,29 @@ class BatchHandlers:
         """Reports -> dead letters, and the batch's sightings as one message per partition."""
         events, dead = self.refused(events, "ingest")
         records = [(*where(e), timestamp_ms(e), e.value) for e in events]
-        return self.copied(unrouted(dead) + ingest_records(self.steps, records))
+        return self.copied(dead + ingest_records(self.steps, records))
 
     def correlate(self, events: list[Any]) -> list[Send]:
         """Sighting batches against the ``tokens`` table -> matches."""
-        out: Out = []
+        out: list[Send] = []
         for event in events:
             store = self.tokens.at(event.message.partition)  # the key's store and changelog partition
             out += self.guarded(
                 "correlate", event, lambda e, store=store: self.steps.correlate(store, e.value, *where(e))
             )
-        return self.tokens.changelog() + self.copied(unrouted(out))
+        return self.tokens.changelog() + self.copied(out)
 
     def notify(self, events: list[Any]) -> list[Send]:
         """Matches and consent answers against the ``links`` table -> notifications and audit."""
         events, out = self.refused(events, "notify")
         for event in events:
             out += self.guarded("notify", event, self.notify_one)
-        return self.links.changelog() + self.copied(unrouted(out))
+        return self.links.changelog() + self.copied(out)
 
     def copied(self, sends: list[Send]) -> list[Send]:
         return with_senders_copies(sends, self.steps.topics, self.steps.policy.fius)
 
-    def notify_one(self, event: Any) -> Out:
+    def notify_one(self, event: Any) -> list[Send]:
         key = (event.key or b"").decode("utf-8", "replace")
         links = self.links.at(event.message.partition)
         state, emitted = self.steps.notify(
@@ -100,12 +95,13 @@ class BatchHandlers:
             links[key] = state
         return emitted
 
-    def refused(self, events: list[Any], stage: str) -> tuple[list[Any], Out]:
+    def refused(self, events: list[Any], stage: str) -> tuple[list[Any], list[Send]]:
         """The events to process, and the dead letters of refused batches' stand-ins
         (``streams.app.batches``)."""
         if not pending():
             return events, []
-        kept, dead = [], []
+        kept: list[Any] = []
+        dead: list[Send] = []
         for e in events:
             reason = rejected(*where(e))
             if reason is None:
@@ -114,7 +110,7 @@ class BatchHandlers:
                 dead.append(self.steps.dead_letter(*where(e), None, reason, stage=stage))
         return kept, dead
 
-    def guarded(self, stage: str, event: Any, fn: Callable[[Any], Out]) -> Out:
+    def guarded(self, stage: str, event: Any, fn: Callable[[Any], list[Send]]) -> list[Send]:
         """``fn(event)``, or for a record we cannot process, its dead letter: the worker carries
         on. A Faust failure is the framework, not the record: crash-only, commit nothing
         (re-raising out of take_events would ack the rest of the batch unprocessed)."""

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from streams.app.state import Send
-from streams.app.steps import Steps
+from streams.app.steps import Send, Steps
 
 log = logging.getLogger("fiulink.worker")
 
@@ -30,8 +29,8 @@ def ingest_records(steps: Steps, records: list[Record]) -> list[Send]:
             reason = f"{type(exc).__name__}: {exc}"
             dead = [steps.dead_letter(topic, partition, offset, value, reason, stage="ingest")]
             report = None
-        out.extend((t, k, v, None) for t, k, v in dead)
+        out.extend(dead)
         if report is not None:
             sighted.append(report)
-    out.extend((t, k, v, steps.partition_of(k)) for t, k, v in steps.sighting_batches(sighted))
+    out.extend(steps.sighting_batches(sighted))
     return out

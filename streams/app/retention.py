@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from streams.app.state import BatchTable, Send
+from streams.app.state import BatchTable
+from streams.app.steps import Send
 from streams.core.correlate import CorrelationRules, past_retention
 
 

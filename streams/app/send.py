@@ -25,7 +25,7 @@ from typing import Any
 
 from streams.app.crash import crash
 from streams.app.framework import default_partition, wait_on_metadata
-from streams.app.state import Send
+from streams.app.steps import Send
 
 log = logging.getLogger("fiulink.worker")
 

@@ -23,6 +23,7 @@ from faust.stores.rocksdb import RocksDBOptions
 from faust.types import TP
 
 from streams.app.framework import is_rocksdb, partition_db, partition_dbs
+from streams.app.steps import Send
 
 #: RocksDB memory for the whole worker, shared by every partition database of every table.
 #: Faust's defaults (a 2 GB block cache and 3 x 64 MB memtables per partition database, each its
@@ -74,7 +75,6 @@ class SharedMemoryOptions(RocksDBOptions):
 
 
 _UNWRITTEN = object()
-Send = tuple[str, bytes, bytes | None, int | None]  # topic, key, value (None: tombstone), partition
 
 
 def worker_table(app: faust.App, name: str, partitions: int) -> Any:

@@ -21,7 +21,9 @@ from streams.core.validate import validate_report
 from streams.errors import DecodeError, ValidationError
 from streams.topics import Topics
 
-Out = list[tuple[str, bytes, bytes]]
+#: one record to send: topic, key, value (None: a tombstone), partition (None: the producer's
+#: partitioner picks it by key, as ``send`` would)
+Send = tuple[str, bytes, bytes | None, int | None]
 MAX_PAYLOAD = 64 * 1024
 MAX_LISTED = 20  # identifier problems named in a report's one dead letter
 
@@ -53,7 +55,7 @@ class Steps:
         reason: str,
         field: str = "",
         stage: str = "ingest",
-    ) -> tuple[str, bytes, bytes]:
+    ) -> Send:
         source = f"{topic}/{partition}/{offset}"
         raw = payload if isinstance(payload, bytes) else b""
         rec = {
@@ -67,12 +69,12 @@ class Steps:
             "payload": raw[:MAX_PAYLOAD],
             "created_at": utcnow(),
         }
-        return self.topics.dead_letter, source.encode(), self.codec.encode("DeadLetter", rec)
+        return self.topics.dead_letter, source.encode(), self.codec.encode("DeadLetter", rec), None
 
     # -- ingest: report -> sightings -----------------------------------------------------------
     def read(
         self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None
-    ) -> tuple[Sighted | None, Out]:
+    ) -> tuple[Sighted | None, list[Send]]:
         """Decode, validate, normalise and tokenise one report: (its tokens, dead letters)."""
         try:
             _, report = self.codec.decode(value or b"", expect="StrReport")
@@ -88,7 +90,7 @@ class Steps:
         if reason is not None:
             return None, [self.dead_letter(topic, partition, offset, value, reason, "fiu")]
         found, bad = identifiers_with_fields(record)
-        out: Out = []
+        out: list[Send] = []
         if bad:  # left out of matching, recorded (one dead letter per report, listing each); the
             # report's other identifiers still match
             listed = "; ".join(f"{field}: {why}" if field else why for field, why in bad[:MAX_LISTED])
@@ -103,23 +105,21 @@ class Steps:
         tokens.extend((t["kind"], t["token"], t.get("fields") or []) for t in record["tokens"])
         return sighted(record, tokens, ts_ms), out
 
-    def sighting_batches(self, reports: Iterable[Sighted]) -> Out:
+    def sighting_batches(self, reports: Iterable[Sighted]) -> list[Send]:
         """SightingBatch messages, one per sightings partition (more if large); the key is the
-        batch's first token and the partition is ``self.partition_of(key)``."""
-        return [
-            (
-                self.topics.sightings,
-                batch[0]["tokens"][0]["token"].encode(),
-                self.codec.encode("SightingBatch", {"reports": batch}, check=False),
-            )
-            for batch in split(reports, self.partitions)
-        ]
+        batch's first token and the partition is the one every token of it routes to."""
+        out: list[Send] = []
+        for batch in split(reports, self.partitions):
+            first = batch[0]["tokens"][0]["token"]
+            value = self.codec.encode("SightingBatch", {"reports": batch}, check=False)
+            out.append((self.topics.sightings, first.encode(), value, route(first, self.partitions)))
+        return out
 
     def partition_of(self, key: bytes) -> int:
         """Where a sightings message goes: every token of it routes there (``route``)."""
         return route(key.decode(), self.partitions)
 
-    def ingest(self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None) -> Out:
+    def ingest(self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None) -> list[Send]:
         """One report -> its dead letters and SightingBatch messages (the worker batches many)."""
         sighted, out = self.read(topic, partition, offset, ts_ms, value)
         return out + self.sighting_batches([sighted] if sighted else [])
@@ -127,13 +127,13 @@ class Steps:
     # -- correlate: sightings x state -> matches -----------------------------------------------
     def correlate(
         self, store: Store, value: bytes, topic: str = "", partition: int = 0, offset: int = 0
-    ) -> Out:
+    ) -> list[Send]:
         """Every sighting of a SightingBatch against its token's state in ``store`` (a Faust table
         partition in the worker, a dict in replay). An unreadable batch raises DecodeError (the
         caller dead-letters the message); a sighting that fails is dead-lettered on its own."""
         _, batch = self.codec.decode(value, expect="SightingBatch")
         now = utcnow()
-        out: Out = []
+        out: list[Send] = []
         for s in sightings_of(batch):
             try:
                 state, matches = step(store.get(s["token"]), s, self.rules, now)
@@ -147,7 +147,12 @@ class Steps:
                 out.append(self.dead_letter(topic, partition, offset, payload, reason, "token", "correlate"))
                 continue
             out.extend(
-                (self.topics.matches, m["match_id"].encode(), self.codec.encode("Match", m, check=False))
+                (
+                    self.topics.matches,
+                    m["match_id"].encode(),
+                    self.codec.encode("Match", m, check=False),
+                    None,
+                )
                 for m in matches
             )
         return out
@@ -155,7 +160,7 @@ class Steps:
     # -- notify: match or consent answer x state -> notifications + audit ----------------------
     def notify(
         self, state: dict[str, Any] | None, value: bytes, topic: str, key: str, ts_ms: int = 0
-    ) -> tuple[dict[str, Any] | None, Out]:
+    ) -> tuple[dict[str, Any] | None, list[Send]]:
         """A Match from the hub's ``matches`` topic, or a ConsentAnswer from an FIU's own consent
         topic: each topic carries its one record type, and the record key must be its
         ``match_id`` (``policy.refusal``); anything else raises (the caller dead-letters it) and
@@ -177,17 +182,23 @@ class Steps:
             touch(new_state, ts_ms)
         return new_state, self._outcome(outcome)
 
-    def _outcome(self, outcome: Outcome) -> Out:
-        out: Out = [
+    def _outcome(self, outcome: Outcome) -> list[Send]:
+        out: list[Send] = [
             (
                 self.topics.notification(n["recipient_fiu"]),
                 n["notification_id"].encode(),
                 self.codec.encode("Notification", n, check=False),
+                None,
             )
             for n in outcome.notifications
         ]
         out.extend(
-            (self.topics.audit, a["decision_id"].encode(), self.codec.encode("AuditDecision", a, check=False))
+            (
+                self.topics.audit,
+                a["decision_id"].encode(),
+                self.codec.encode("AuditDecision", a, check=False),
+                None,
+            )
             for a in outcome.audit
         )
         return out

@@ -27,8 +27,8 @@ from streams.app.crash import crash
 from streams.app.handlers import BatchHandlers
 from streams.app.offsets import harden_offsets
 from streams.app.send import BatchSender, finish
-from streams.app.state import BatchTable, Send, worker_table
-from streams.app.steps import Steps
+from streams.app.state import BatchTable, worker_table
+from streams.app.steps import Send, Steps
 from streams.codec import codec
 from streams.config import Settings
 from streams.core.correlate import CorrelationRules
@@ -99,10 +99,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
 
     @app.task  # once, when the worker has started (and set up its logging)
     async def framework_log_level() -> None:
-        """faust.topics logs every send at DEBUG (building the record costs a measurable share of the worker):
-        the framework loggers get the worker's level (WARNING unless asked for more)."""
-        for name in ("faust", "mode", "aiokafka"):
-            logging.getLogger(name).setLevel(settings.log_level_number)
+        set_framework_log_level(settings.log_level_number)
 
     return app
 
@@ -132,6 +129,13 @@ def report_progress(app: faust.App, seen: progress.Progress) -> None:
         line = seen.report(highwater)
         if line:
             progress.say(line)
+
+
+def set_framework_log_level(level: int) -> None:
+    """faust.topics logs every send at DEBUG (building the record costs a measurable share of the
+    worker): the framework loggers get the worker's level (WARNING unless asked for more)."""
+    for name in ("faust", "mode", "aiokafka"):
+        logging.getLogger(name).setLevel(level)
 
 
 def app_options(settings: Settings) -> dict[str, Any]:

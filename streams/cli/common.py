@@ -21,13 +21,21 @@ EXIT_INVALID = 2
 class FiulinkGroup(click.Group):
     """The root group: any ``FiulinkError`` raised by a command (or by reading the Settings) is one
     ``error: …`` message on stderr (with its hint) and exit 1, never a traceback. The one place
-    errors reach the user."""
+    errors reach the user. A file-system error the commands did not name themselves (an
+    unwritable FIULINK_HOME, a path that is a directory) is said the same way."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except FiulinkError as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except BrokenPipeError:  # stdout closed by the reader (`fiulink tail ... | head`)
+            raise
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            click.echo(f"error:{where}: {exc.strerror or exc}", err=True)
+            click.echo("  hint: check FIULINK_HOME and the paths given", err=True)
             ctx.exit(1)
 
 

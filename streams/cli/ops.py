@@ -22,7 +22,11 @@ def correlation_rules(settings: Settings) -> CorrelationRules:
     service: frozenset[str] = frozenset()
     if settings.service_wallets_path:
         path = settings.service_wallets_path
-        wallets = parse_service_wallets(path.read_text(encoding="utf-8"), str(path))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the service wallets file {path}: {exc}") from exc
+        wallets = parse_service_wallets(text, str(path))
         service = service_tokens(wallets, Tokenizer(settings.require_key(), settings.token_key_id))
     return CorrelationRules(
         hot_reports=settings.hot_threshold_reports,
@@ -36,7 +40,7 @@ def correlation_rules(settings: Settings) -> CorrelationRules:
 @click.option("--policy", type=click.Path(path_type=Path), help="sharing policy TOML (or FIULINK_POLICY)")
 @click.option(
     "--service-wallets",
-    type=click.Path(exists=True, path_type=Path),
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="known exchange wallets, never linked",
 )
 @click.option(

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from faust.exceptions import FaustError
-from test_steps import KEY, POLICY, TOPICS, encode_report, raw_report  # this directory's steps fixtures
 
 from streams.app import handlers as handlers_module
 from streams.app.handlers import BatchHandlers
@@ -21,6 +20,12 @@ from streams.codec.avro import SCHEMA_DIR
 from streams.core.correlate import CorrelationRules
 from streams.core.policy import SharingPolicy
 from streams.core.tokens import Tokenizer
+from streams.testing import encode_report, policy_text, raw_report
+from streams.topics import Topics
+
+KEY = b"unit-test-consortium-key"
+POLICY = policy_text(["FR", "DE", "NL"], auto=[("FR", "DE")])
+TOPICS = Topics("t.")
 
 
 class MemoryTable:

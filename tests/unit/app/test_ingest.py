@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_steps import KEY, POLICY, TOPICS, encode_report, raw_report  # this directory's steps fixtures
 
 from streams.app.ingest import Record, ingest_records
 from streams.app.steps import Steps
@@ -16,7 +15,12 @@ from streams.core.correlate import CorrelationRules
 from streams.core.policy import SharingPolicy
 from streams.core.sightings import sightings_of
 from streams.core.tokens import Tokenizer
+from streams.testing import encode_report, policy_text, raw_report
+from streams.topics import Topics
 
+KEY = b"unit-test-consortium-key"
+POLICY = policy_text(["FR", "DE", "NL"], auto=[("FR", "DE")])
+TOPICS = Topics("t.")
 FR = TOPICS.feed("FR")
 JUNK = b"\x00not avro at all"
 

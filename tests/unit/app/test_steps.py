@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from streams.app.steps import MAX_PAYLOAD, Steps
+from streams.app.steps import MAX_PAYLOAD, Send, Steps
 from streams.codec import Codec
 from streams.codec.avro import MAGIC, SCHEMA_DIR
 from streams.core.correlate import CorrelationRules
@@ -19,45 +19,25 @@ from streams.core.sightings import route, sightings_of
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
 from streams.errors import DecodeError, FiulinkError
-from streams.testing import policy_text
+from streams.testing import (
+    AMOUNT,
+    BTC,
+    BTC_BROKEN,
+    EMAIL,
+    ENTITY,
+    ETH,
+    NARRATIVE,
+    encode_report,
+    policy_text,
+    raw_report,
+)
 from streams.topics import Topics
 
 POLICY = policy_text(["FR", "DE", "NL"], auto=[("FR", "DE")])
 
-EMAIL = "ivan.p@example.org"
-BTC = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
-BTC_BROKEN = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5"  # last character changed: bad checksum
-ETH = "0x52908400098527886e0f7030069857d2e4169ee7"
-NARRATIVE = "the subject moved ransom proceeds through a mixer"
-ENTITY = "Example VASP SAS"
-AMOUNT = "98765.4321"
 TS = 1763647380000
 TOPICS = Topics("t.")
 KEY = b"unit-test-consortium-key"
-
-
-def raw_report(report_id: str = "FR-2026-000123", fiu: str = "FR", **over: Any) -> dict[str, Any]:
-    r: dict[str, Any] = {
-        "report_id": report_id,
-        "fiu": fiu,
-        "submitted_at": "2026-11-20T14:03:00Z",
-        "reporting_entity": {"name": ENTITY, "kind": "vasp", "id": "969500T3MBS4SQAMHJ45"},
-        "typologies": ["ransomware"],
-        "handling": {"sharing": "auto", "restrictions": ["no-onward-dissemination"]},
-        "subjects": [
-            {
-                "subject_id": "s1",
-                "emails": [EMAIL],
-                "wallets": [{"chain": "btc", "address": BTC}, {"chain": "eth", "address": ETH}],
-            },
-            {"subject_id": "s2", "emails": [EMAIL]},  # the same e-mail again: one sighting
-        ],
-        # the same eth address again, as a transaction side: still one wallet sighting
-        "transactions": [{"chain": "eth", "from_address": ETH, "asset": "USDT", "amount": AMOUNT}],
-        "narrative": NARRATIVE,
-    }
-    r.update(over)
-    return r
 
 
 @pytest.fixture(scope="module")
@@ -75,30 +55,23 @@ def steps(codec: Codec, tokenizer: Tokenizer) -> Steps:
     return Steps(codec, tokenizer, SharingPolicy.parse(POLICY), CorrelationRules(), TOPICS, partitions=8)
 
 
-def encode_report(codec: Codec, raw: dict[str, Any]) -> bytes:
-    record, problems = validate_report(raw)
-    assert problems == [], problems
-    assert record is not None
-    return codec.encode("StrReport", record)
+def decoded(codec: Codec, out: list[Send], name: str) -> list[dict[str, Any]]:
+    return [codec.decode(v or b"", expect=name)[1] for _, _, v, _ in out]
 
 
-def decoded(codec: Codec, out: list[tuple[str, bytes, bytes]], name: str) -> list[dict[str, Any]]:
-    return [codec.decode(v, expect=name)[1] for _, _, v in out]
-
-
-def only(out: list[tuple[str, bytes, bytes]], topic: str) -> list[tuple[str, bytes, bytes]]:
+def only(out: list[Send], topic: str) -> list[Send]:
     return [o for o in out if o[0] == topic]
 
 
-def sightings_in(steps: Steps, codec: Codec, out: list[tuple[str, bytes, bytes]]) -> list[dict[str, Any]]:
+def sightings_in(steps: Steps, codec: Codec, out: list[Send]) -> list[dict[str, Any]]:
     """The Sighting records in ``out``'s SightingBatch messages, each checked to route to the
     partition its message goes to."""
     found = []
-    for _, key, value in only(out, TOPICS.sightings):
+    for _, key, value, partition in only(out, TOPICS.sightings):
         batch = codec.decode(value, expect="SightingBatch")[1]
         assert key == batch["reports"][0]["tokens"][0]["token"].encode()
         for s in sightings_of(batch):
-            assert route(s["token"], steps.partitions) == steps.partition_of(key)
+            assert route(s["token"], steps.partitions) == steps.partition_of(key) == partition
             found.append(s)
     return found
 
@@ -110,7 +83,7 @@ def test_valid_report_gives_one_sighting_per_distinct_identifier(
     steps: Steps, codec: Codec, tokenizer: Tokenizer
 ) -> None:
     out = steps.ingest(TOPICS.feed("FR"), 3, 41, TS, encode_report(codec, raw_report()))
-    assert {t for t, _, _ in out} == {TOPICS.sightings}
+    assert {t for t, _, _, _ in out} == {TOPICS.sightings}
     sightings = sightings_in(steps, codec, out)
     assert sorted(s["kind"] for s in sightings) == ["email", "wallet", "wallet"]
     for s in sightings:
@@ -139,7 +112,7 @@ def test_valid_report_gives_one_sighting_per_distinct_identifier(
 
 def test_sightings_carry_no_raw_values(steps: Steps, codec: Codec) -> None:
     out = steps.ingest(TOPICS.feed("FR"), 0, 0, TS, encode_report(codec, raw_report()))
-    for _, key, value in out:
+    for _, key, value, _ in out:
         for raw in (EMAIL, BTC, ETH[2:], NARRATIVE, ENTITY, AMOUNT):
             assert raw.encode() not in key + value
 
@@ -161,9 +134,10 @@ def test_tokens_sent_at_source_become_sightings(steps: Steps, codec: Codec) -> N
 # -- ingest: dead letters ----------------------------------------------------------------------------
 
 
-def one_dead_letter(codec: Codec, out: list[tuple[str, bytes, bytes]]) -> dict[str, Any]:
+def one_dead_letter(codec: Codec, out: list[Send]) -> dict[str, Any]:
     assert len(out) == 1, out
-    topic, key, value = out[0]
+    topic, key, value, partition = out[0]
+    assert partition is None  # keyed by source: the producer picks its partition
     assert topic == TOPICS.dead_letter
     name, dl = codec.decode(value)
     assert name == "DeadLetter"
@@ -280,17 +254,17 @@ def test_a_report_full_of_bad_identifiers_gives_one_bounded_dead_letter(steps: S
 
 def run(
     steps: Steps, codec: Codec, *reports: tuple[str, dict[str, Any]], links: dict[bytes, Any] | None = None
-) -> list[tuple[str, bytes, bytes]]:
+) -> list[Send]:
     """ingest -> correlate (table keyed by message key) -> notify (table keyed by match_id)."""
     tokens: dict[str, Any] = {}
     links = {} if links is None else links
-    emitted: list[tuple[str, bytes, bytes]] = []
+    emitted: list[Send] = []
     for offset, (feed_fiu, raw) in enumerate(reports):
-        for topic, _, value in steps.ingest(
+        for topic, _, value, _ in steps.ingest(
             TOPICS.feed(feed_fiu), 0, offset, TS + offset, encode_report(codec, raw)
         ):
             assert topic == TOPICS.sightings
-            for mtopic, mkey, mvalue in steps.correlate(tokens, value):
+            for mtopic, mkey, mvalue, _ in steps.correlate(tokens, value):
                 assert mtopic == TOPICS.matches
                 assert codec.decode(mvalue, expect="Match")[1]["match_id"].encode() == mkey
                 links[mkey], notes = steps.notify(links.get(mkey), mvalue, TOPICS.matches, mkey.decode())
@@ -306,7 +280,7 @@ def test_two_fius_sharing_identifiers_get_minimal_hits(steps: Steps, codec: Code
         ("DE", raw_report("DE-1", "DE", narrative="other narrative", reporting_entity={"name": "Bank AG"})),
     )
     notes = {}
-    for topic, key, value in emitted:
+    for topic, key, value, _ in emitted:
         name, rec = codec.decode(value)
         if name == "Notification":
             assert topic == TOPICS.notification(rec["recipient_fiu"])
@@ -332,7 +306,7 @@ def test_two_fius_sharing_identifiers_get_minimal_hits(steps: Steps, codec: Code
 def test_domestic_link_is_never_notified(steps: Steps, codec: Codec) -> None:
     emitted = run(steps, codec, ("FR", raw_report("FR-1", "FR")), ("FR", raw_report("FR-2", "FR")))
     assert emitted
-    assert {t for t, _, _ in emitted} == {TOPICS.audit}
+    assert {t for t, _, _, _ in emitted} == {TOPICS.audit}
     assert {d["decision"] for d in decoded(codec, emitted, "AuditDecision")} == {"domestic"}
 
 
@@ -420,7 +394,7 @@ def test_consent_answer_through_notify(codec: Codec, tokenizer: Tokenizer) -> No
     )
     before = json.dumps(links[match_id], sort_keys=True)
     state, out = steps.notify(links[match_id], de, TOPICS.consent("DE"), match_id.decode())
-    assert state is None and [t for t, _, _ in out] == [TOPICS.audit]
+    assert state is None and [t for t, _, _, _ in out] == [TOPICS.audit]
     assert json.dumps(links[match_id], sort_keys=True) == before
 
 
@@ -432,12 +406,14 @@ def test_a_replayed_batch_emits_the_same_match_ids_and_keeps_the_state(steps: St
     tokens: dict[str, Any] = {}
     for offset, (fiu, rid) in enumerate((("FR", "FR-1"), ("DE", "DE-1"))):
         out = steps.ingest(TOPICS.feed(fiu), 0, offset, TS, encode_report(codec, raw_report(rid, fiu)))
-        firsts = [steps.correlate(tokens, v) for _, _, v in only(out, TOPICS.sightings)]
+        firsts = [steps.correlate(tokens, v) for _, _, v, _ in only(out, TOPICS.sightings)]
     state = copy.deepcopy(tokens)
-    again = [steps.correlate(tokens, v) for _, _, v in only(out, TOPICS.sightings)]
+    again = [steps.correlate(tokens, v) for _, _, v, _ in only(out, TOPICS.sightings)]
     assert tokens == state
-    ids = [sorted(k for _, k, _ in o) for o in firsts]
-    assert ids == [sorted(k for _, k, _ in o) for o in again] and sum(map(len, ids)) == 3  # 3 shared tokens
+    ids = [sorted(k for _, k, _, _ in o) for o in firsts]
+    assert (
+        ids == [sorted(k for _, k, _, _ in o) for o in again] and sum(map(len, ids)) == 3
+    )  # 3 shared tokens
 
 
 def test_a_sighting_that_fails_is_dead_lettered_alone(steps: Steps, codec: Codec) -> None:
@@ -451,11 +427,11 @@ def test_a_sighting_that_fails_is_dead_lettered_alone(steps: Steps, codec: Codec
     de = steps.ingest(TOPICS.feed("DE"), 0, 1, TS, encode_report(codec, raw_report("DE-1", "DE")))
     bad = sightings_in(steps, codec, fr)[0]["token"]
     store = Flaky()
-    for _, _, v in only(fr, TOPICS.sightings):
+    for _, _, v, _ in only(fr, TOPICS.sightings):
         steps.correlate(store, v, TOPICS.sightings, 5, 77)
     out = [
         o
-        for _, _, v in only(de, TOPICS.sightings)
+        for _, _, v, _ in only(de, TOPICS.sightings)
         for o in steps.correlate(store, v, TOPICS.sightings, 5, 78)
     ]
     (dl,) = decoded(codec, only(out, TOPICS.dead_letter), "DeadLetter")

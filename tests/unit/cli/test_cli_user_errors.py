@@ -94,3 +94,21 @@ def test_pairs_thresholds_the_wrong_way_round(tmp_path: Path) -> None:
         home=tmp_path,
     )
     assert_one_error_line(done, "--review-confidence must not be above --min-confidence")
+
+
+def test_a_service_wallets_file_that_is_not_text(tmp_path: Path) -> None:
+    wallets = tmp_path / "wallets.bin"
+    wallets.write_bytes(b"\xff\xfe\x00binary")
+    policy = tmp_path / "policy.toml"
+    policy.write_text('fius = ["FR", "DE"]\n')
+    done = fiulink(
+        "worker", "--policy", str(policy), "--service-wallets", str(wallets), env=KEY, home=tmp_path
+    )
+    assert_one_error_line(done, "cannot read the service wallets file")
+
+
+def test_an_unusable_home_is_one_line(tmp_path: Path) -> None:
+    home = tmp_path / "file"
+    home.write_text("not a directory")
+    done = fiulink("snapshot", "--once", home=home)
+    assert_one_error_line(done, str(home))

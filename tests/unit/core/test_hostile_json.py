@@ -328,7 +328,7 @@ def ingest(value: bytes | None, partition: int = 3, offset: int = 1041) -> list[
     """Run ``Steps.ingest`` and check the dead-letter contract; return the ingest-stage rejections."""
     out = STEPS.ingest(FEED, partition, offset, 1_763_647_380_000, value)
     dead = []
-    for topic, key, data in out:
+    for topic, key, data, _ in out:
         if topic == TOPICS.sightings:
             batch = CODEC.decode(data, expect="SightingBatch")[1]
             assert batch["reports"][0]["tokens"][0]["token"].encode() == key
