@@ -303,3 +303,7 @@ register_snapshot(main)
 from streams.cli_pairs import register as register_pairs  # noqa: E402
 
 register_pairs(main)
+
+from streams.cli_sanctions import register as register_sanctions  # noqa: E402
+
+register_sanctions(main)

@@ -9,6 +9,7 @@
 | fiulink.notifications.<FIU>     | P          | delete  | notification_id  |
 | fiulink.audit                   | P          | delete  | decision_id      |
 | fiulink.dead-letter             | 1          | delete  | source           |
+| fiulink.watchlist               | P          | compact | wallet token     |
 
 P is ``Settings.partitions`` (8): the worker's tables are co-partitioned with their sources, so
 every topic a table is keyed by must have exactly P partitions. The tables' changelogs
@@ -60,6 +61,11 @@ class Topics:
     def dead_letter(self) -> str:
         return f"{self.prefix}dead-letter"
 
+    @property
+    def watchlist(self) -> str:
+        """Sanctions-list listings per wallet token (compacted, co-partitioned with tokens)."""
+        return f"{self.prefix}watchlist"
+
     def feed(self, fiu: str) -> str:
         return f"{self.reports}{fiu}"
 
@@ -76,7 +82,7 @@ class Topics:
         return topic[len(self.consents) :] if topic.startswith(self.consents) else None
 
     def all(self, fius: Iterable[str], partitions: int) -> dict[str, int]:
-        topics = {t: partitions for t in (self.sightings, self.matches, self.audit)}
+        topics = {t: partitions for t in (self.sightings, self.matches, self.audit, self.watchlist)}
         topics[self.dead_letter] = 1
         for f in fius:
             topics[self.feed(f)] = partitions
@@ -119,7 +125,7 @@ def create_topics(
 
     wanted = settings.topics.all(fius, settings.partitions)
     wanted.update(dict.fromkeys(changelog_topics(settings), settings.partitions))
-    compact = set(changelog_topics(settings))
+    compact = {*changelog_topics(settings), settings.topics.watchlist}
     admin = admin_client(settings)
     try:
         existing = set(admin.list_topics())
