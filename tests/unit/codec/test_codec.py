@@ -200,6 +200,17 @@ RECORDS: dict[str, dict[str, Any]] = {
         "payload": b"\xc3\x01\x00\xff raw bytes",
         "created_at": "2026-11-20T14:03:01.250Z",
     },
+    "WatchlistEntry": {
+        "token": TOKEN,
+        "listings": [
+            {
+                "list": "ofac-sdn",
+                "entry": "36025",
+                "programs": ["CYBER4", "RUSSIA-EO14024"],
+                "assets": ["TRX", "USDT"],
+            },
+        ],
+    },
 }
 
 
