@@ -132,6 +132,9 @@ def _note(
         "restrictions": list(restrictions or []),
         "created_at": now,
         "source_ts": match.get("source_ts", 0),
+        "watchlist": None,
+        "listing_ref": None,
+        "programs": [],
     }
 
 

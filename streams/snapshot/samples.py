@@ -74,6 +74,9 @@ def notification(
         "restrictions": [],
         "created_at": created_at,
         "source_ts": 1,
+        "watchlist": None,
+        "listing_ref": None,
+        "programs": [],
     }
 
 

@@ -70,13 +70,16 @@ NOTIFICATION = {
     "restrictions": ["no-onward-dissemination"],
     "created_at": "2026-11-20T14:03:01.250Z",
     "source_ts": 1763647380000,
+    "watchlist": None,
+    "listing_ref": None,
+    "programs": [],
 }
 
 NOTIFICATION_HEX = "".join(
     part.replace(" ", "")
     for part in [
         "c301",
-        "e25c76d0a3d2b6f1",  # CRC-64-AVRO of Notification's canonical form, little-endian
+        "a288418af3fb85e6",  # CRC-64-AVRO of Notification's canonical form, little-endian
         "40 3564343134303261626334623261373662393731396439313130313763353932",  # notification_id
         "40 3764373933303337613037363031383635373462303238326632663433356537",  # match_id
         "06 686974",  # type "hit"
@@ -91,6 +94,8 @@ NOTIFICATION_HEX = "".join(
         "02 2e 6e6f2d6f6e776172642d64697373656d696e6174696f6e 00",  # restrictions
         "30 323032362d31312d32305431343a30333a30312e3235305a",  # created_at
         SOURCE_TS,
+        "00 00",  # watchlist, listing_ref: branch 0 (null)
+        "00",  # programs: an empty array
     ]
 )
 

@@ -253,6 +253,9 @@ def test_auto_pair_notifies_both_sides(policy: SharingPolicy) -> None:
         "restrictions": ["no-onward-dissemination"],  # those of the revealed (FR) report
         "created_at": NOW,
         "source_ts": 1763647380000,
+        "watchlist": None,
+        "listing_ref": None,
+        "programs": [],
     }
     assert notes["FR"]["recipient_report_id"] == "FR-2026-000123"
     assert notes["FR"]["counterpart_report_id"] == "DE-2026-0042"
