@@ -36,7 +36,11 @@ def replay(reports: Iterable[dict[str, Any]], key: bytes, policy: SharingPolicy,
             if topic != topics.sightings:
                 continue
             out["sightings"].extend(sightings_of(c.decode(v)[1]))
-            for _, mk, mv in steps.correlate(tokens, v):
+            for mt, mk, mv in steps.correlate(tokens, v):
+                if mt != topics.matches:  # a sanctions hit and its audit record
+                    name, r = c.decode(mv)
+                    out["notifications" if name == "Notification" else "audit"].append(r)
+                    continue
                 out["matches"].append(c.decode(mv)[1])
                 mid = mk.decode()
                 lstate, results = steps.notify(links.get(mid), mv, topics.matches, mid)

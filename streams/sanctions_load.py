@@ -20,6 +20,7 @@ from streams.core.sanctions.lists import (
     record_of,
 )
 from streams.core.sanctions.ofac import ListedAddress, SanctionsFileError, read_sdn_advanced
+from streams.core.sightings import route
 from streams.core.tokens import Tokenizer
 from streams.errors import DecodeError, FiulinkError
 
@@ -106,11 +107,13 @@ def publish_plan(settings: Settings, plan: LoadPlan) -> None:
     from streams.kafka.clients import producer
 
     enc = codec()
+    parts = settings.partitions
     p = producer(settings)
     try:
         for token, listings in plan.writes.items():
             value = None if listings is None else enc.encode(RECORD, record_of(token, listings))
-            p.send(settings.topics.watchlist, key=token.encode(), value=value)
+            # partitioned like the sightings, so the worker meets it beside the token's state
+            p.send(settings.topics.watchlist, key=token.encode(), value=value, partition=route(token, parts))
         p.flush(timeout=30)
     finally:
         p.close()

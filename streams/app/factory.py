@@ -2,6 +2,7 @@
 
 ingest     fiulink.reports.<FIU>...  -> fiulink.sightings (SightingBatch per partition) | bad -> fiulink.dead-letter
 correlate  fiulink.sightings x table `tokens` (token -> reports per FIU)  -> fiulink.matches (key = match_id)
+           + fiulink.watchlist (token -> listings, beside the token) -> sanctions_hit notifications, audit
 notify     fiulink.matches + fiulink.consents.<FIU> x table `links` (match_id)  -> fiulink.notifications.<FIU>, fiulink.audit
 
 Delivery is at-least-once: Faust flushes the producer before it commits offsets, and every step
@@ -98,7 +99,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         )
 
     feeds = raw_topic(*[names.feed(f) for f in policy.fius])
-    sightings = raw_topic(names.sightings)
+    sightings = raw_topic(names.sightings, names.watchlist)  # the watchlist: partitioned like sightings
     links_in = raw_topic(names.matches, *[names.consent(f) for f in policy.fius])
     tokens = worker_table(app, "tokens", settings.partitions)
     links = worker_table(app, "links", settings.partitions)
@@ -141,9 +142,13 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         out: Out = []
         for event in events:
             token_state.partition = event.message.partition  # the key's store and changelog partition
-            res, dead = guarded(
-                "correlate", event, lambda e: steps.correlate(token_state, e.value, *where(e))
-            )
+            if event.message.topic == names.watchlist:  # sanctions listings of a token
+                res, dead = guarded("watch", event, lambda e: steps.watch(
+                    token_state, e.key, e.value, e.message.partition, int((e.message.timestamp or 0) * 1000)))  # fmt: skip
+            else:
+                res, dead = guarded(
+                    "correlate", event, lambda e: steps.correlate(token_state, e.value, *where(e))
+                )
             out += res or dead
         return token_state.changelog() + [(t, k, v, None) for t, k, v in out]
 

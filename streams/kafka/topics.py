@@ -161,7 +161,7 @@ def check_partitions(settings: Settings, fius: Iterable[str]) -> None:
     from streams.kafka.clients import consumer
 
     names = settings.topics
-    wanted = [names.sightings, names.matches, *changelog_topics(settings)]
+    wanted = [names.sightings, names.matches, names.watchlist, *changelog_topics(settings)]
     wanted += [t for f in fius for t in (names.feed(f), names.consent(f))]
     c = consumer(settings)
     try:
