@@ -130,3 +130,20 @@ def load(settings: Settings, path: Path, list_name: str | None = None) -> tuple[
     plan = plan_load(read_watchlist(settings), name, new, rejected)
     publish_plan(settings, plan)
     return name, plan
+
+
+def write_demo_list(feeds: list[Path], path: Path) -> Path | None:
+    """A one-entry CSV list naming the first subject wallet of the first report that has one
+    (``make demo`` loads it to show a sanctions hit); None when no report has a wallet."""
+    import json
+
+    for feed in feeds:
+        for line in feed.read_text(encoding="utf-8").splitlines():
+            report = json.loads(line) if line.strip() else {}
+            for subject in report.get("subjects") or ():
+                for w in subject.get("wallets") or ():
+                    path.write_text(
+                        f"asset,address,entry,program\n{w['chain']},{w['address']},DEMO-1,DEMO-PROGRAMME\n"
+                    )
+                    return path
+    return None
