@@ -234,9 +234,10 @@ def normalize_wallet(chain: str, address: str) -> tuple[str, str]:
         other = _misfiled(label, address)
         if other is None:
             raise
+        name = _NAMES[other]
+        article = "an" if name[0] in "AEIOU" else "a"
         raise InvalidIdentifierError(
-            f"a {_NAMES[other]} address filed as {_NAMES.get(label, label)} ({exc.reason}): "
-            f"report it under {other}"
+            f"{article} {name} address filed as {_NAMES.get(label, label)} ({exc.reason}): report it under {other}"
         ) from None
 
 

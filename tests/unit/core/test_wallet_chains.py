@@ -242,6 +242,13 @@ def test_a_token_address_of_no_known_shape_says_so() -> None:
     assert "cannot tell the chain of a usdt address" in rejects("usdt", "qpm2qsznhks23z7629mms6s4")
 
 
+def test_an_evm_address_filed_as_bitcoin_cash_says_so() -> None:
+    reason = rejects("bch", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
+    assert reason.startswith("an EVM address filed as Bitcoin Cash") and reason.endswith(
+        "report it under evm"
+    )
+
+
 def test_a_tron_address_filed_as_bitcoin_is_refused_with_a_reason_that_says_so() -> None:
     reason = rejects("XBT", "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq")
     assert reason.startswith("a Tron address filed as Bitcoin")
