@@ -82,6 +82,11 @@ def read_watchlist(settings: Settings, timeout: float = 30.0) -> dict[str, tuple
         tps = [TopicPartition(topic, p) for p in sorted(parts or ())]
         if not tps:
             return state
+        if len(tps) != settings.partitions:
+            raise FiulinkError(
+                f"{topic} has {len(tps)} partitions, the worker's tables {settings.partitions}",
+                hint="delete and recreate it (`fiulink topics create`), then load every list again",
+            )
         c.assign(tps)
         ends = c.end_offsets(tps)
         c.seek_to_beginning(*tps)

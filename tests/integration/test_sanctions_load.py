@@ -55,3 +55,21 @@ def test_a_missing_file_is_one_line(hub: Hub, tmp_path: Path) -> None:
     done = hub.cli("sanctions", "load", str(tmp_path / "nope.xml"))
     assert done.returncode != 0
     assert done.stderr.startswith("error: cannot read") and "Traceback" not in done.stderr
+
+
+def test_a_watchlist_topic_partitioned_unlike_the_worker_is_refused(hub: Hub, tmp_path: Path) -> None:
+    from streams.kafka.topics import admin_client
+
+    admin = admin_client(hub.settings)
+    try:
+        admin.create_topics({hub.settings.topics.watchlist: {"num_partitions": 3, "replication_factor": 1}},
+                            wait_for_metadata=True)  # fmt: skip
+    finally:
+        admin.close()
+    listed = tmp_path / "l.csv"
+    listed.write_text("asset,address,entry,program\ntrx,TDCEx9fU3UVuMPPXpGeX6BXjwsVo4vGuNh,E,P\n")
+    done = hub.cli("sanctions", "load", str(listed))
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(
+        f"error: {hub.settings.topics.watchlist} has 3 partitions, the worker's tables 8"
+    )
