@@ -82,3 +82,49 @@ def test_base58_chains_idempotent(label: str, h: bytes, data: st.DataObject) -> 
     version = data.draw(st.sampled_from([v for v, main in VERSIONS[label].items() if main]))
     address = b58check_encode(version + h)
     assert idempotent(label, address) == address
+
+
+# --- against independent libraries: cashaddress (oskyk) and monero (monero-python) --------------
+
+
+@given(hash20, st.sampled_from([0, 1]))
+def test_bch_agrees_with_the_cashaddress_library(h: bytes, kind: int) -> None:
+    from cashaddress import convert
+
+    legacy = b58check_encode(bytes([0x00 if kind == 0 else 0x05]) + h)
+    canonical = normalize_wallet("bch", legacy)[1]
+    assert canonical == convert.to_cash_address(legacy)
+    assert convert.to_legacy_address(canonical) == legacy
+    assert normalize_wallet("bch", canonical.split(":")[1].upper())[1] == canonical
+
+
+@given(hash20, st.data())
+def test_a_corrupted_cashaddr_is_refused_by_both(h: bytes, data: st.DataObject) -> None:
+    from cashaddress import convert
+
+    address = cashaddr.encode("bitcoincash", 0, h)
+    i = data.draw(st.integers(len("bitcoincash:"), len(address) - 1))
+    new = data.draw(st.sampled_from(CHARSET).filter(lambda c: c != address[i]))
+    changed = address[:i] + new + address[i + 1 :]
+    assert not convert.is_valid(changed)
+    try:
+        normalize_wallet("bch", changed)
+    except InvalidIdentifierError:
+        return
+    raise AssertionError("accepted a corrupted CashAddr")
+
+
+@given(key32, key32, st.binary(min_size=8, max_size=8), st.sampled_from([18, 19, 42]))
+def test_monero_agrees_with_monero_python(spend: bytes, view: bytes, pid: bytes, tag: int) -> None:
+    from monero.address import IntegratedAddress, SubAddress, address
+
+    assume(monero.is_point(spend) and monero.is_point(view))
+    body = spend + view + (pid if tag == 19 else b"")
+    text = monero.encode_address(tag, body)
+    parsed = address(text)  # monero-python validates the checksum with its own Keccak
+    assert (parsed.spend_key(), parsed.view_key()) == (spend.hex(), view.hex())
+    canonical = normalize_wallet("xmr", text)[1]
+    if isinstance(parsed, IntegratedAddress):
+        assert parsed.payment_id() == pid.hex() and canonical == str(parsed.base_address())
+    else:
+        assert canonical == text and isinstance(parsed, SubAddress) == (tag == 42)
