@@ -6,7 +6,7 @@ Chain's bech32 accounts.
 | ``zec`` | ``1c b8`` (t1, P2PKH), ``1c bd`` (t3, P2SH) | ``1d 25`` (tm), ``1c ba`` (t2) | Sapling ``zs1…`` (bech32, 43 bytes) |
 | ``dash`` | ``4c`` (X), ``10`` (7) | ``8c``, ``13`` | |
 | ``bsv`` | ``00`` (1), ``05`` (3) | ``6f``, ``c4`` | |
-| ``btg`` | ``26`` (G), ``17`` (A) | ``6f``, ``c4`` | segwit ``btg1…`` |
+| ``btg`` | ``26`` (G), ``17`` (A) | ``6f``, ``c4``; ``tbtg1``, ``btgrt1``, ``tb1`` | segwit ``btg1…`` |
 | ``xvg`` | ``1e`` (D), ``21`` (E) | ``73``, ``c6`` | |
 | ``bnb`` | bech32 ``bnb1…`` of a 20-byte account | ``tbnb1…`` | |
 
@@ -83,12 +83,16 @@ def normalize_zcash(address: str) -> str:
     return base58_versioned(address, "zec")
 
 
+_BTG_HRPS = {"btg": True, "tbtg": False, "btgrt": False, "tb": False}  # tb: signet, as in Bitcoin
+
+
 def normalize_btg(address: str) -> str:
-    if address.lower().startswith(("btg1", "tbtg1")):
+    lower = address.lower()
+    if lower[: max(lower.rfind("1"), 0)] in _BTG_HRPS:
         hrp, _version, _program = decode_segwit(address)
-        if hrp != "btg":
+        if not _BTG_HRPS[hrp]:
             raise InvalidIdentifierError("testnet address")
-        return address.lower()
+        return lower
     return base58_versioned(address, "btg")
 
 

@@ -289,3 +289,26 @@ def test_base58check_chains_round_trip_their_versions() -> None:
                 assert b58check_decode(address)[len(version) :] == bytes(range(20))
             else:
                 assert rejects(label, address) == "testnet address"
+
+
+# --- Bitcoin Gold: its own key_io vectors ---------------------------------------------------------
+
+BTG = json.loads((VECTORS / "bitcoin_gold_key_io_valid.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("address", "script", "network"), BTG["addresses"])
+def test_bitcoin_gold_key_io_addresses(address: str, script: str, network: str) -> None:
+    from streams.core.identifiers.bech32 import decode_segwit
+
+    if address[0] in "GAmn2":
+        payload = b58check_decode(address, length=21)
+        assert script in ("76a914" + payload[1:].hex() + "88ac", "a914" + payload[1:].hex() + "87")
+    else:
+        _hrp, version, program = decode_segwit(address)
+        assert bytes([version + 0x50 if version else 0, len(program)]).hex() + program.hex() == script
+    if network == "main":
+        assert normalize_wallet("bitcoin gold", address) == ("btg", address)
+        if address.startswith("btg1"):
+            assert normalize_wallet("btg", address.upper()) == ("btg", address)
+    else:
+        assert rejects("btg", address) == "testnet address"
