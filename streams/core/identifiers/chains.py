@@ -3,7 +3,7 @@ Chain's bech32 accounts.
 
 | label | versions (mainnet) | testnet (refused) | other forms |
 |---|---|---|---|
-| ``zec`` | ``1c b8`` (t1, P2PKH), ``1c bd`` (t3, P2SH) | ``1d 25`` (tm), ``1c ba`` (t2) | Sapling ``zs1…`` (bech32, 43 bytes) |
+| ``zec`` | ``1c b8`` (t1, P2PKH), ``1c bd`` (t3, P2SH) | ``1d 25`` (tm), ``1c ba`` (t2) | Sapling ``zs1…`` (bech32, 43 bytes); ZIP-320 ``tex1…`` (canonical: its ``t1…`` form) |
 | ``dash`` | ``4c`` (X), ``10`` (7) | ``8c``, ``13`` | |
 | ``bsv`` | ``00`` (1), ``05`` (3) | ``6f``, ``c4`` | |
 | ``btg`` | ``26`` (G), ``17`` (A) | ``6f``, ``c4``; ``tbtg1``, ``btgrt1``, ``tb1`` | segwit ``btg1…`` |
@@ -15,7 +15,7 @@ Canonical: Base58 as given (its encoding is unique), bech32 in lower case.
 
 from __future__ import annotations
 
-from streams.core.identifiers.base58 import b58check_decode
+from streams.core.identifiers.base58 import b58check_decode, b58check_encode
 from streams.core.identifiers.bech32 import Encoding, bech32_decode, convertbits, decode_segwit
 from streams.errors import InvalidIdentifierError
 
@@ -72,8 +72,25 @@ def normalize_bnb_beacon(address: str) -> str:
     return _bech32_account(address, {"bnb": True, "tbnb": False}, 20)
 
 
+def _tex(address: str) -> str:
+    """ZIP-320 TEX address (bech32m of a P2PKH hash): canonical as its ``t1…`` form."""
+    hrp, data, spec = bech32_decode(address)
+    if hrp != "tex":
+        raise InvalidIdentifierError(
+            "testnet address" if hrp in ("textest", "texregtest") else f"unknown prefix '{hrp}1'"
+        )
+    if spec is not Encoding.BECH32M:
+        raise InvalidIdentifierError("bad checksum (bech32 where ZIP-320 uses bech32m)")
+    raw = bytes(convertbits(data, 5, 8, False))
+    if len(raw) != 20:
+        raise InvalidIdentifierError(f"wrong length ({len(raw)} bytes, expected 20)")
+    return b58check_encode(b"\x1c\xb8" + raw)
+
+
 def normalize_zcash(address: str) -> str:
     lower = address.lower()
+    if lower.startswith(("tex1", "textest1", "texregtest1")):
+        return _tex(address)
     if lower.startswith(("zs1", "ztestsapling1")):
         return _bech32_account(address, {"zs": True, "ztestsapling": False}, 43)
     if lower.startswith(("u1", "utest1")):

@@ -312,3 +312,17 @@ def test_bitcoin_gold_key_io_addresses(address: str, script: str, network: str) 
             assert normalize_wallet("btg", address.upper()) == ("btg", address)
     else:
         assert rejects("btg", address) == "testnet address"
+
+
+# --- Zcash: ZIP-320 vectors (transparent t1 addresses and their TEX form) -----------------------
+
+ZIP320 = json.loads((VECTORS / "zcash_zip_0320.json").read_text(encoding="utf-8"))["tex"]
+
+
+@pytest.mark.parametrize(("t_addr", "p2pkh", "tex"), ZIP320)
+def test_zcash_zip_0320_tex_is_its_transparent_address(t_addr: str, p2pkh: str, tex: str) -> None:
+    assert b58check_decode(t_addr, length=22) == bytes.fromhex("1cb8" + p2pkh)
+    assert normalize_wallet("zcash", t_addr) == ("zec", t_addr)
+    assert normalize_wallet("zec", tex) == ("zec", t_addr)
+    assert normalize_wallet("zec", tex.upper()) == ("zec", t_addr)
+    assert "bad checksum" in rejects("zec", tex[:-1] + ("q" if tex[-1] != "q" else "p"))
