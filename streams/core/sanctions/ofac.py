@@ -1,7 +1,7 @@
 """OFAC's SDN "advanced" XML: every digital-currency address of a party, streamed.
 
-The file (about 120 MB) is read with ``xml.etree.ElementTree.iterparse`` and each party is
-cleared once read, so memory stays small. An address is a ``Feature`` of a party's profile whose
+The file (about 120 MB) is read with ``xml.etree.ElementTree.iterparse`` and every record
+(a party, a location, a sanctions entry, ...) is cleared once read, so memory stays small. An address is a ``Feature`` of a party's profile whose
 ``FeatureTypeID`` resolves, in ``ReferenceValueSets/FeatureTypeValues``, to a type named
 ``Digital Currency Address - XXX``; its text is the ``FeatureVersion/VersionDetail``. Programmes
 are the ``Comment`` of each ``SanctionsMeasure`` whose type is ``Program`` in the party's
@@ -77,8 +77,13 @@ def read_sdn_advanced(stream: IO[bytes], source: str = "") -> list[ListedAddress
     sanction_types: dict[str, str] = {}
     parties: list[_Party] = []
     programs: dict[str, list[tuple[str, str]]] = {}  # profile -> [(sanctions type id, comment)]
+    depth = 0
     try:
-        for _event, elem in ET.iterparse(stream, events=("end",)):
+        for event, elem in ET.iterparse(stream, events=("start", "end")):
+            if event == "start":
+                depth += 1
+                continue
+            depth -= 1
             tag = _local(elem.tag)
             if tag == "FeatureType":
                 text = (elem.text or "").strip()
@@ -106,6 +111,8 @@ def read_sdn_advanced(stream: IO[bytes], source: str = "") -> list[ListedAddress
                     if comment is not None and comment.text and comment.text.strip():
                         measures.append((measure.get("SanctionsTypeID", ""), comment.text.strip()))
                 elem.clear()
+            if depth <= 2:  # a record of a section (a Location, a party, ...) or a section: read,
+                elem.clear()  # so dropped; the tree never holds more than one record
     except ET.ParseError as exc:
         line = exc.position[0] if exc.position else "?"
         raise SanctionsFileError(f"{source}:{line}: not well-formed XML ({exc})") from None

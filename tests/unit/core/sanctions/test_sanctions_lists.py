@@ -111,3 +111,21 @@ def test_plan_keeps_other_lists_listings_of_a_token() -> None:
 def test_record_round_trip() -> None:
     listings = (L("e1"), L("u1", name="B"))
     assert listings_from_record(record_of("t", listings)) == listings
+
+
+def test_the_parser_keeps_one_record_at_a_time() -> None:
+    """The excerpt's locations repeated to 15 MB of XML go through in a few MB: each record is
+    dropped once read (the full SDN file is 120 MB)."""
+    import tracemalloc
+
+    src = EXCERPT.read_bytes()
+    start, end = src.index(b"<Locations>") + len(b"<Locations>"), src.index(b"</Locations>")
+    one = src[start:end]
+    big = src[:start] + one * (15_000_000 // len(one) + 1) + src[end:]
+    assert len(big) > 15_000_000
+    tracemalloc.start()
+    rows = read_sdn_advanced(io.BytesIO(big), "big.xml")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(rows) == 143
+    assert peak < 4_000_000, peak
