@@ -68,6 +68,13 @@ def run_demo(
 
     policy = SharingPolicy.load(out / "policy.toml")
     create_topics(s, policy.fius)
+    from streams.sanctions_load import load, write_demo_list  # one listed wallet: a sanctions hit
+
+    demo_list = write_demo_list(sorted(out.glob("feed-??.jsonl")), out / "sanctions-demo.csv")
+    if demo_list is not None:
+        say(
+            f"    sanctions list: {load(s, demo_list, 'demo-sanctions')[1].summary('demo-sanctions')} ({demo_list})"
+        )
     env = {**os.environ, "FIULINK_BOOTSTRAP": s.bootstrap, "FIULINK_HOME": str(s.home), "FIULINK_TOKEN_KEY": key.decode(),
            "FIULINK_TOPIC_PREFIX": s.topic_prefix, "FIULINK_APP_ID": s.app_id}  # fmt: skip
     log = open(out / "worker.log", "wb")  # noqa: SIM115 - owned by the worker process
@@ -145,8 +152,9 @@ def _wait_and_summarise(
             if r["type"] == "hit"
         }
         found = len(must & hits)
+        sanctioned = any(r["type"] == "sanctions_hit" for _, _, r in notes)
         say(f"    {len(notes)} notifications so far, {found}/{len(must)} planted hits found")
-        if found == len(must) or time.monotonic() > deadline:
+        if (found == len(must) and sanctioned) or time.monotonic() > deadline:
             break
         time.sleep(3)
     unique = {r["notification_id"]: (ts, r) for _, ts, r in notes}
@@ -170,6 +178,11 @@ def _wait_and_summarise(
         "precision": tp / len(hits) if hits else 1.0,
         "precision_excluding_pre_hot": tp / (len(hits) - pre_hot) if len(hits) > pre_hot else 1.0,
         "hits_before_tokens_turned_hot": pre_hot,
+        "sanctions_hits": sorted(
+            f"{r['recipient_fiu']} {r['recipient_report_id']}: {r['watchlist']} {r['listing_ref']}"
+            for _, r in unique.values()
+            if r["type"] == "sanctions_hit"
+        ),
         "latency_p50_s": percentile(latencies, 0.50),
         "latency_p99_s": percentile(latencies, 0.99),
         "dead_letters": dict(
@@ -191,6 +204,7 @@ def _print_summary(sm: dict[str, Any]) -> None:
         f"    latency publish->note  p50 {sm['latency_p50_s'] * 1000:.0f} ms, p99 {sm['latency_p99_s'] * 1000:.0f} ms"
     )
     say("    notifications per FIU  " + ", ".join(f"{k}: {v}" for k, v in sm["per_fiu"].items()))
+    say("    sanctions hits         " + (", ".join(sm["sanctions_hits"]) or "none"))
     say(
         "    dead letters           "
         + (", ".join(f"{k}: {v}" for k, v in sm["dead_letters"].items()) or "none")

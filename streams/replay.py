@@ -4,7 +4,7 @@ notifications a feed must produce, for tests (a streaming run must agree) and fo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from streams.app.steps import Steps
 from streams.codec import codec
 from streams.core.correlate import CorrelationRules
 from streams.core.policy import SharingPolicy
+from streams.core.sanctions.lists import Listing, record_of
 from streams.core.sightings import sightings_of
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
@@ -19,14 +20,18 @@ from streams.topics import Topics
 
 
 def replay(reports: Iterable[dict[str, Any]], key: bytes, policy: SharingPolicy, rules: CorrelationRules,
-           key_id: str = "k1") -> dict[str, list[dict[str, Any]]]:  # fmt: skip
-    """Run ingest -> correlate -> notify in order over ``reports``; return records by kind."""
+           key_id: str = "k1", watchlist: Mapping[str, tuple[Listing, ...]] | None = None,
+           ) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
+    """Run ingest -> correlate -> notify in order over ``reports``, with the sanctions listings
+    of ``watchlist`` (token -> listings) loaded first; return records by kind."""
     topics = Topics()
     c = codec()
     steps = Steps(c, Tokenizer(key, key_id), policy, rules, topics)
     tokens: dict[str, Any] = {}
     links: dict[str, Any] = {}
     out: dict[str, list[dict[str, Any]]] = {"sightings": [], "matches": [], "notifications": [], "audit": []}
+    for token, listings in (watchlist or {}).items():  # before any report: no hits yet
+        steps.watch(tokens, token.encode(), c.encode("WatchlistEntry", record_of(token, listings)), 0)
     for i, report in enumerate(reports):
         rec, problems = validate_report(report)
         if rec is None:
@@ -36,7 +41,11 @@ def replay(reports: Iterable[dict[str, Any]], key: bytes, policy: SharingPolicy,
             if topic != topics.sightings:
                 continue
             out["sightings"].extend(sightings_of(c.decode(v)[1]))
-            for _, mk, mv, _ in steps.correlate(tokens, v):
+            for mt, mk, mv, _ in steps.correlate(tokens, v):
+                if mt != topics.matches:  # a sanctions hit and its audit record
+                    name, r = c.decode(mv)
+                    out["notifications" if name == "Notification" else "audit"].append(r)
+                    continue
                 out["matches"].append(c.decode(mv)[1])
                 mid = mk.decode()
                 lstate, results = steps.notify(links.get(mid), mv, topics.matches, mid)

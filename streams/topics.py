@@ -42,6 +42,11 @@ class Topics:
     def dead_letter(self) -> str:
         return f"{self.prefix}dead-letter"
 
+    @property
+    def watchlist(self) -> str:
+        """Sanctions-list listings per wallet token (compacted, co-partitioned with tokens)."""
+        return f"{self.prefix}watchlist"
+
     def dead_letters_of(self, fiu: str) -> str:
         """An FIU's copy of the dead letters of what it sent (its feed, its consent answers):
         readable under its ACLs, where the hub's own dead-letter topic is not."""
@@ -69,7 +74,7 @@ class Topics:
         return self.fiu_of_feed(topic) or self.fiu_of_consent(topic)
 
     def all(self, fius: Iterable[str], partitions: int) -> dict[str, int]:
-        topics = {t: partitions for t in (self.sightings, self.matches, self.audit)}
+        topics = {t: partitions for t in (self.sightings, self.matches, self.audit, self.watchlist)}
         topics[self.dead_letter] = 1
         for f in fius:
             topics[self.feed(f)] = partitions

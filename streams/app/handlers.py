@@ -70,9 +70,18 @@ class BatchHandlers:
         out: list[Send] = []
         for event in events:
             store = self.tokens.at(event.message.partition)  # the key's store and changelog partition
-            out += self.guarded(
-                "correlate", event, lambda e, store=store: self.steps.correlate(store, e.value, *where(e))
-            )
+            if event.message.topic == self.steps.topics.watchlist:  # sanctions listings of a token
+                out += self.guarded(
+                    "watch",
+                    event,
+                    lambda e, store=store: self.steps.watch(
+                        store, e.key, e.value, e.message.partition, timestamp_ms(e)
+                    ),
+                )
+            else:
+                out += self.guarded(
+                    "correlate", event, lambda e, store=store: self.steps.correlate(store, e.value, *where(e))
+                )
         return self.tokens.changelog() + self.copied(out)
 
     def notify(self, events: list[Any]) -> list[Send]:

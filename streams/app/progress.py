@@ -72,13 +72,13 @@ class Progress:
         return f"progress: records {done}; behind {waiting}"
 
 
-def stage_by_topic(feeds: Iterable[str], sightings: str) -> Callable[[str], str]:
-    feed_set = frozenset(feeds)
+def stage_by_topic(feeds: Iterable[str], correlated: Iterable[str]) -> Callable[[str], str]:
+    feed_set, correlate_set = frozenset(feeds), frozenset(correlated)
 
     def stage_of(topic: str) -> str:
         if topic in feed_set:
             return "ingest"
-        return "correlate" if topic == sightings else "notify"
+        return "correlate" if topic in correlate_set else "notify"
 
     return stage_of
 

@@ -15,6 +15,8 @@ from streams.core.clock import utcnow
 from streams.core.correlate import CorrelationRules, Store, step, touch
 from streams.core.extract import identifiers_with_fields
 from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide, refusal
+from streams.core.sanctions.lists import Listing, listings_from_record
+from streams.core.sanctions.screen import apply_watch, screen_sighting
 from streams.core.sightings import HEADER, Sighted, route, sighted, sightings_of, split, wrong_feed
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
@@ -139,6 +141,7 @@ class Steps:
                 state, matches = step(store.get(s["token"]), s, self.rules, now)
                 if state is not None:
                     store[s["token"]] = state  # reassign: a Faust table only logs a set
+                screened = screen_sighting(store, s, now, self.policy.version)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the record, not the store:
                 # one bad sighting must not sink its batch (a store/Faust failure propagates)
                 one = {**{k: s[k] for k in HEADER}, "tokens": [{"kind": s["kind"], "token": s["token"]}]}
@@ -155,7 +158,32 @@ class Steps:
                 )
                 for m in matches
             )
+            out.extend(self._outcome(Outcome(screened.notifications, screened.audit)))
         return out
+
+    # -- watch: a watchlist record x the token's state -> sanctions hits ------------------------
+    def watch(
+        self, store: Store, key: bytes | None, value: bytes | None, partition: int, ts_ms: int = 0
+    ) -> list[Send]:
+        """A watchlist record (a tombstone: the wallet is delisted) stored beside its token's
+        state, and a ``sanctions_hit`` for every report that state holds. A record that is not
+        a WatchlistEntry for its key, or sits on another partition than its token's sightings,
+        raises (the caller dead-letters it)."""
+        token = (key or b"").decode("utf-8", "replace")
+        if not token:
+            raise ValidationError([("token", "a watchlist record without a token key")])
+        home = route(token, self.partitions)
+        if home != partition:
+            why = f"on partition {partition}, its token's sightings on {home}: load with `fiulink sanctions load`"
+            raise ValidationError([("token", why)])
+        listings: tuple[Listing, ...] = ()
+        if value is not None:
+            _, rec = self.codec.decode(value, expect="WatchlistEntry")
+            if rec["token"] != token:
+                raise ValidationError([("token", "the record's token is not its key")])
+            listings = listings_from_record(rec)
+        screened = apply_watch(store, token, listings, utcnow(), ts_ms, self.policy.version)
+        return self._outcome(Outcome(screened.notifications, screened.audit))
 
     # -- notify: match or consent answer x state -> notifications + audit ----------------------
     def notify(

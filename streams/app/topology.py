@@ -59,7 +59,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
                          value_serializer="raw", partitions=settings.partitions)  # fmt: skip
 
     feeds = raw_topic(*[names.feed(f) for f in policy.fius])
-    sightings = raw_topic(names.sightings)
+    sightings = raw_topic(names.sightings, names.watchlist)  # the watchlist: partitioned like sightings
     links_in = raw_topic(names.matches, *[names.consent(f) for f in policy.fius])
 
     # -- tables ----------------------------------------------------------------------------------
@@ -76,7 +76,9 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         lambda: framework.running_producer(app),
         {t.table.changelog_topic.get_topic_name(): t.persisted for t in (tokens, links)},
     )
-    seen = progress.Progress(progress.stage_by_topic([names.feed(f) for f in policy.fius], names.sightings))
+    seen = progress.Progress(
+        progress.stage_by_topic([names.feed(f) for f in policy.fius], [names.sightings, names.watchlist])
+    )
     app.agent(feeds, name="ingest")(batched(handlers.ingest, "ingest", sender.send, None, seen))
     app.agent(sightings, name="correlate")(
         batched(handlers.correlate, "correlate", sender.send, tokens_lock, seen)

@@ -111,7 +111,7 @@ def tail(
     ),
 )
 @click.argument("values", nargs=-1, required=True)
-@click.option("--chain", help="wallet/transaction: btc, eth (or any EVM chain), trx, ltc, xrp, sol, ...")
+@click.option("--chain", help="wallet/transaction: btc, eth (any EVM chain), bch, xmr, ...")
 @click.option("--country", help="document: issuing country; phone: region hint for national numbers")
 @click.option("--type", "type_", help="document or account type (passport, national_id, iban, ...)")
 @click.option("--birth-date", help="name_dob: YYYY-MM-DD")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from streams.cli import consent, feeds, hub, ops, pairs, snapshot
+from streams.cli import consent, feeds, hub, ops, pairs, sanctions, snapshot
 from streams.cli.common import FiulinkGroup
 from streams.config import Settings, version
 from streams.goaml import cli as goaml
@@ -45,6 +45,7 @@ for command in (
     snapshot.query,
     snapshot.deliver,
     pairs.pairs,
+    sanctions.sanctions,
     goaml.convert,
 ):
     main.add_command(command)

@@ -138,6 +138,9 @@ def _note(
         "recipient_fields": list(recipient.get("fields") or ()),
         "agreement": agreement,
         "message": None,
+        "watchlist": None,
+        "listing_ref": None,
+        "programs": [],
     }
 
 

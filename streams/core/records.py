@@ -93,6 +93,9 @@ class Notification(TypedDict):
     recipient_fields: NotRequired[list[str]]  # the recipient's own fields that matched
     agreement: NotRequired[str | None]  # e.g. 'DE-FR auto'
     message: NotRequired[str | None]  # consent_refused: the refusing FIU's note, if any
+    watchlist: NotRequired[str | None]  # sanctions_hit: the list
+    listing_ref: NotRequired[str | None]  # sanctions_hit: the list's reference of the listed party
+    programs: NotRequired[list[str]]  # sanctions_hit: the entry's programmes
 
 
 class AuditDecision(TypedDict):

@@ -9,6 +9,8 @@
 | fiulink.notifications.<FIU>     | P          | delete  | notification_id  |
 | fiulink.audit                   | P          | delete  | decision_id      |
 | fiulink.dead-letter             | 1          | delete  | source           |
+| fiulink.dead-letter.<FIU>       | 1          | delete  | source           |
+| fiulink.watchlist               | P          | compact | wallet token     |
 
 P is ``Settings.partitions`` (8): the worker's tables are co-partitioned with their sources, so
 every topic a table is keyed by must have exactly P partitions. The tables' changelogs
@@ -60,7 +62,7 @@ def create_topics(
 
     wanted = settings.topics.all(fius, settings.partitions)
     wanted.update(dict.fromkeys(changelog_topics(settings), settings.partitions))
-    compact = set(changelog_topics(settings))
+    compact = {*changelog_topics(settings), settings.topics.watchlist}
     admin = admin_client(settings)
     try:
         existing = set(admin.list_topics())
@@ -96,7 +98,7 @@ def check_partitions(settings: Settings, fius: Iterable[str]) -> None:
     from streams.kafka.clients import consumer
 
     names = settings.topics
-    wanted = [names.sightings, names.matches, *changelog_topics(settings)]
+    wanted = [names.sightings, names.matches, names.watchlist, *changelog_topics(settings)]
     wanted += [t for f in fius for t in (names.feed(f), names.consent(f))]
     c = consumer(settings)
     try:

@@ -20,6 +20,7 @@ VIEW_NAMES: tuple[str, ...] = (
     "hot_identifiers",
     "consent_backlog",
     "dead_letters_by_reason",
+    "sanctions_hits",
 )
 
 

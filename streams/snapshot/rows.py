@@ -129,6 +129,9 @@ def _notification(r: Record, _w: Where) -> Row:
         list(r.get("restrictions") or []),
         timestamp(r["created_at"]),
         r.get("source_ts", 0),
+        r.get("watchlist"),
+        r.get("listing_ref"),
+        list(r.get("programs") or []),
     )
 
 
@@ -223,6 +226,9 @@ TABLES: dict[str, Table] = {
             "restrictions",
             "created_at",
             "source_ts",
+            "watchlist",
+            "listing_ref",
+            "programs",
         ),
         ("notification_id",),
         _notification,

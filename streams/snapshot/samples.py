@@ -77,6 +77,9 @@ def notification(
         "recipient_fields": ["subjects[0].wallets[0].address"],
         "agreement": None,
         "message": None,
+        "watchlist": None,
+        "listing_ref": None,
+        "programs": [],
     }
 
 

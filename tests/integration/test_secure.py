@@ -225,7 +225,8 @@ class TestSecureBroker:
             admin.close()
 
     @pytest.mark.parametrize(
-        "which", ["feed-B", "consent-B", "notification-A", "notification-B", "sightings", "matches"]
+        "which",
+        ["feed-B", "consent-B", "notification-A", "notification-B", "sightings", "matches", "watchlist"],
     )
     def test_fiu_cannot_write_another_fius_feed_or_hub_topics(
         self, secure_hub: SecureHub, which: str
@@ -233,7 +234,7 @@ class TestSecureBroker:
         topics = secure_hub.settings.topics
         topic = {"feed-B": topics.feed(B), "consent-B": topics.consent(B), "notification-A": topics.notification(A),
                  "notification-B": topics.notification(B), "sightings": topics.sightings,
-                 "matches": topics.matches}[which]  # fmt: skip
+                 "matches": topics.matches, "watchlist": topics.watchlist}[which]  # fmt: skip
         before = _end(secure_hub, topic)
         allowed = KafkaProducer(**secure_hub.conf(A))  # control: the same principal, its own feed
         assert allowed.send(topics.feed(A), b"allowed").get(timeout=30).topic == topics.feed(A)

@@ -5,7 +5,7 @@ from streams.core.identifiers.accounts import normalize_account, normalize_lei
 from streams.core.identifiers.contact import normalize_email, normalize_phone
 from streams.core.identifiers.documents import normalize_document
 from streams.core.identifiers.names import normalize_name, normalize_name_dob
-from streams.core.identifiers.wallets import chain_label, normalize_tx_hash, normalize_wallet
+from streams.core.identifiers.wallets import chain_label, normalize_tx_hash, normalize_wallet, wallet_label
 from streams.core.identifiers.xrp import decode_x_address
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "normalize_phone",
     "normalize_tx_hash",
     "normalize_wallet",
+    "wallet_label",
 ]

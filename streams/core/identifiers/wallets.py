@@ -10,21 +10,32 @@ Chains and their labels (the label is part of the identifier, so one address spa
 | ``trx`` | trx, tron | Base58Check 0x41 (T…); hex ``41`` + 40 hex is converted to T… |
 | ``xrp`` | xrp, ripple | classic ``r…``; X-address ``X…`` (canonical: the classic address) |
 | ``sol`` | sol, solana | Base58 of 32 bytes |
+| ``bch`` | bch, bitcoin cash, bitcoincash | CashAddr with or without ``bitcoincash:``; legacy ``1…``/``3…`` (canonical: ``bitcoincash:`` + lower case) |
+| ``xmr`` | xmr, monero | standard, subaddress; integrated (canonical: its standard address) |
+| ``zec`` ``dash`` ``bsv`` ``btg`` ``xvg`` | zcash, dash, bitcoin sv, bitcoin gold, verge, ... | Base58Check with their version bytes (see ``chains``) |
+| ``bnb`` | bnb (a ``bnb1…`` address), bep2, bnb beacon chain | bech32 ``bnb1…`` (``bnb`` with a ``0x`` address is ``evm``) |
 
-Any other chain keeps its lower-cased name as label and the address as an opaque,
-case-sensitive string (surrounding white space stripped).
+A token named as the chain (``usdt``, ``usdc``, ``tether``, ``omni``, ...) is routed by the
+address's shape: ``0x`` -> ``evm``, ``T…`` -> ``trx``, ``1…``/``3…``/``bc1…`` -> ``btc`` (Omni),
+Base58 of 32 bytes -> ``sol``. Any other chain keeps its lower-cased name as label and the
+address as an opaque, case-sensitive string (surrounding white space stripped). An address of
+another chain's shape (a Tron ``T…`` under ``btc``) is refused with a reason that says so.
 
 Mainnet only: testnet, signet and regtest addresses (``tb1``/``bcrt1``/``tltc1``/``rltc1``,
 Base58 versions 0x6f/0xc4/0x3a, X-addresses ``T…``) are rejected as ``testnet address``, since
 no FIU reports funds on a test network. Canonical case: bech32 lower case, EVM lower case,
-Base58 as given (Base58 is case-sensitive and its encoding is unique).
+Base58 as given (Base58 is case-sensitive and its encoding is unique), except Litecoin
+P2SH, whose older ``3…`` spelling (version 0x05) becomes the ``M…`` form (0x32) of the same hash.
 """
 
 from __future__ import annotations
 
 from streams.core.identifiers.base58 import b58check_decode, b58check_encode, b58decode
 from streams.core.identifiers.bech32 import decode_segwit
+from streams.core.identifiers.cashaddr import normalize_bch_address
+from streams.core.identifiers.chains import VERSIONS, normalize_base58_chain, normalize_bnb_beacon
 from streams.core.identifiers.evm import normalize_evm_address, normalize_evm_tx_hash
+from streams.core.identifiers.monero import normalize_monero_address
 from streams.core.identifiers.xrp import normalize_xrp_address
 from streams.errors import InvalidIdentifierError
 
@@ -47,7 +58,25 @@ CHAIN_ALIASES = {
     "tron": "trx", "trx": "trx", "trc20": "trx",
     "ripple": "xrp", "xrp": "xrp",
     "solana": "sol", "sol": "sol", "spl": "sol",
+    "xbt": "btc",
+    "bitcoin cash": "bch", "bitcoincash": "bch", "bch": "bch", "bcash": "bch",
+    "monero": "xmr", "xmr": "xmr",
+    "zcash": "zec", "zec": "zec",
+    "dash": "dash", "dashcoin": "dash",
+    "bitcoin sv": "bsv", "bitcoinsv": "bsv", "bsv": "bsv", "bitcoin satoshi vision": "bsv",
+    "bitcoin gold": "btg", "bitcoingold": "btg", "btg": "btg",
+    "verge": "xvg", "xvg": "xvg",
+    "bep2": "bnb", "bnb beacon chain": "bnb", "binance chain": "bnb", "bnb beacon": "bnb",
 }
+# Tokens that live on several chains: the chain is told by the address's shape.
+TOKENS = frozenset({
+    "usdt", "tether", "usd₮", "usdc", "usd coin", "omni", "omni layer", "stablecoin",
+})
+# Chain names whose address space depends on the address: ``bnb`` is BNB Smart Chain (EVM) for a
+# ``0x`` address and BNB Beacon Chain for ``bnb1…``.
+_BEACON_PREFIXES = ("bnb1", "tbnb1")
+_NAMES = {"btc": "Bitcoin", "ltc": "Litecoin", "trx": "Tron", "xrp": "XRP", "sol": "Solana",
+          "bch": "Bitcoin Cash", "xmr": "Monero", "bnb": "BNB Beacon Chain", "evm": "EVM"}
 # fmt: on
 
 # Base58Check version byte -> ok (True) or testnet (False), per UTXO chain.
@@ -57,6 +86,7 @@ _BTC_HRPS = {"bc": True, "tb": False, "bcrt": False}
 _LTC_HRPS = {"ltc": True, "tltc": False, "rltc": False}
 _WIF_VERSIONS = frozenset({0x80, 0xB0, 0xEF})  # Bitcoin and Litecoin private keys (main, test)
 _HEX = frozenset("0123456789abcdefABCDEF")
+_HEX64_CHAINS = frozenset({"btc", "ltc", "bch", "bsv", "btg", "dash", "zec", "xvg", "xmr"})
 
 
 def chain_label(chain: str) -> str:
@@ -67,6 +97,53 @@ def chain_label(chain: str) -> str:
     if name in EVM_CHAINS:
         return "evm"
     return CHAIN_ALIASES.get(name, name)
+
+
+def wallet_label(chain: str, address: str) -> str:
+    """The label of a wallet: the chain's label, or for a token or ``bnb`` the one its shape says."""
+    return _routed(chain_label(chain), address.strip())
+
+
+def _routed(label: str, address: str) -> str:
+    if label in TOKENS:
+        return _token_chain(label, address)
+    if label == "evm" and address.lower().startswith(_BEACON_PREFIXES):
+        return "bnb"
+    return label
+
+
+def _token_chain(token: str, address: str) -> str:
+    if address[:2] in ("0x", "0X"):
+        return "evm"
+    if address[:1] == "T" or (len(address) == 42 and address[:2] == "41"):
+        return "trx"
+    if (address[:1] in ("1", "3") and len(address) <= 35) or address.lower().startswith("bc1"):
+        return "btc"
+    try:
+        if len(b58decode(address)) == 32:
+            return "sol"
+    except InvalidIdentifierError:
+        pass
+    raise InvalidIdentifierError(
+        f"cannot tell the chain of a {token} address from its shape: give the chain (trx, eth, btc, sol)"
+    )
+
+
+def _misfiled(label: str, address: str) -> str | None:
+    """The chain an invalid address of ``label`` really belongs to, when its shape says so."""
+    if label != "trx" and address[:1] == "T" and len(address) == 34:
+        try:
+            _tron(address)
+            return "trx"
+        except InvalidIdentifierError:
+            return None
+    if label != "evm" and address[:2] == "0x" and len(address) == 42:
+        try:
+            normalize_evm_address(address)
+            return "evm"
+        except InvalidIdentifierError:
+            return None
+    return None
 
 
 def _base58_utxo(address: str, versions: dict[int, bool]) -> str:
@@ -137,25 +214,55 @@ def _solana(address: str) -> str:
     return address
 
 
+def _litecoin(address: str) -> str:
+    canonical = _utxo(address, _LTC_VERSIONS, _LTC_HRPS)
+    if canonical[:1] == "3":  # P2SH under Bitcoin's version 0x05: the same hash as M… (0x32)
+        return b58check_encode(b"\x32" + b58check_decode(canonical)[1:])
+    return canonical
+
+
 def normalize_wallet(chain: str, address: str) -> tuple[str, str]:
     """(chain_label, canonical_address); raises InvalidIdentifierError naming the failed rule."""
     label = chain_label(chain)
     address = address.strip()
     if not address:
         raise InvalidIdentifierError("empty address")
+    label = _routed(label, address)
+    try:
+        return label, _normalize(label, address)
+    except InvalidIdentifierError as exc:
+        other = _misfiled(label, address)
+        if other is None:
+            raise
+        name = _NAMES[other]
+        article = "an" if name[0] in "AEIOU" else "a"
+        raise InvalidIdentifierError(
+            f"{article} {name} address filed as {_NAMES.get(label, label)} ({exc.reason}): report it under {other}"
+        ) from None
+
+
+def _normalize(label: str, address: str) -> str:  # noqa: PLR0911 (one branch per chain)
     if label == "evm":
-        return label, normalize_evm_address(address)
+        return normalize_evm_address(address)
     if label == "btc":
-        return label, _utxo(address, _BTC_VERSIONS, _BTC_HRPS)
+        return _utxo(address, _BTC_VERSIONS, _BTC_HRPS)
     if label == "ltc":
-        return label, _utxo(address, _LTC_VERSIONS, _LTC_HRPS)
+        return _litecoin(address)
     if label == "trx":
-        return label, _tron(address)
+        return _tron(address)
     if label == "xrp":
-        return label, normalize_xrp_address(address)
+        return normalize_xrp_address(address)
     if label == "sol":
-        return label, _solana(address)
-    return label, address
+        return _solana(address)
+    if label == "bch":
+        return normalize_bch_address(address)
+    if label == "xmr":
+        return normalize_monero_address(address)
+    if label == "bnb":
+        return normalize_bnb_beacon(address)
+    if label in VERSIONS:
+        return normalize_base58_chain(address, label)
+    return address
 
 
 def _hex64(tx_hash: str) -> str:
@@ -176,7 +283,7 @@ def normalize_tx_hash(chain: str, tx_hash: str) -> tuple[str, str]:
         raise InvalidIdentifierError("empty transaction hash")
     if label == "evm":
         return label, normalize_evm_tx_hash(tx_hash)
-    if label in ("btc", "ltc"):
+    if label in _HEX64_CHAINS:
         return label, _hex64(tx_hash).lower()
     if label == "trx":
         body = tx_hash[2:] if tx_hash[:2] in ("0x", "0X") else tx_hash

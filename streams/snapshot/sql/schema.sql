@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS matches (
 CREATE TABLE IF NOT EXISTS notifications (
     notification_id       VARCHAR PRIMARY KEY,
     match_id              VARCHAR,
-    type                  VARCHAR,    -- hit | consent_request | consent_refused | hot_identifier
+    type                  VARCHAR,    -- hit | consent_request | consent_refused | hot_identifier | sanctions_hit
     recipient_fiu         VARCHAR,
     recipient_report_id   VARCHAR,
     counterpart_fiu       VARCHAR,
@@ -57,8 +57,15 @@ CREATE TABLE IF NOT EXISTS notifications (
     purpose               VARCHAR,
     restrictions          VARCHAR[],
     created_at            TIMESTAMPTZ,
-    source_ts             BIGINT
+    source_ts             BIGINT,
+    watchlist             VARCHAR,    -- sanctions_hit: the list, its entry and programmes
+    listing_ref           VARCHAR,
+    programs              VARCHAR[]
 );
+-- A live database made before the sanctions columns gets them (NULL in older rows).
+ALTER TABLE notifications ADD COLUMN IF NOT EXISTS watchlist VARCHAR;
+ALTER TABLE notifications ADD COLUMN IF NOT EXISTS listing_ref VARCHAR;
+ALTER TABLE notifications ADD COLUMN IF NOT EXISTS programs VARCHAR[];
 
 -- The first record of each decision: a replayed decision (new created_at) does not overwrite it.
 CREATE TABLE IF NOT EXISTS audit (

@@ -14,7 +14,7 @@ def event(topic: str, partition: int, offset: int) -> SimpleNamespace:
 
 
 def test_progress_reports_rates_and_what_is_waiting_then_stays_quiet() -> None:
-    p = Progress(stage_by_topic(["r.FR", "r.DE"], "sightings"), since=0.0)
+    p = Progress(stage_by_topic(["r.FR", "r.DE"], ["sightings", "watchlist"]), since=0.0)
     p.seen("ingest", [event("r.FR", 0, i) for i in range(10)])
     p.seen("correlate", [event("sightings", 1, 4)])
     marks = {("r.FR", 0): 25, ("sightings", 1): 5}

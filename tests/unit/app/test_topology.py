@@ -20,7 +20,11 @@ POLICY = SharingPolicy.parse(policy_text(["FR", "DE"], auto=[("FR", "DE")]))
 
 def settings(tmp_path: Path) -> Settings:
     return Settings.from_env(
-        {"FIULINK_TOKEN_KEY": "unit-test-key-0123456789", "FIULINK_HOME": str(tmp_path), "FIULINK_TOPIC_PREFIX": "u."}
+        {
+            "FIULINK_TOKEN_KEY": "unit-test-key-0123456789",
+            "FIULINK_HOME": str(tmp_path),
+            "FIULINK_TOPIC_PREFIX": "u.",
+        }
     ).with_overrides(store="memory://")
 
 
@@ -31,7 +35,7 @@ def test_agents_topics_and_tables(tmp_path: Path) -> None:
     topics = {name: set(agent.channel.topics) for name, agent in agents.items()}
     assert topics == {
         "ingest": {"u.reports.FR", "u.reports.DE"},
-        "correlate": {"u.sightings"},
+        "correlate": {"u.sightings", "u.watchlist"},
         "notify": {"u.matches", "u.consents.FR", "u.consents.DE"},
     }
     assert set(app.tables) == {"tokens", "links"}

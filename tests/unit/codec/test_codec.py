@@ -73,13 +73,16 @@ NOTIFICATION = {
     "recipient_fields": ["subjects[0].wallets[0].address"],
     "agreement": "DE-FR auto",
     "message": None,
+    "watchlist": None,
+    "listing_ref": None,
+    "programs": [],
 }
 
 NOTIFICATION_HEX = "".join(
     part.replace(" ", "")
     for part in [
         "c301",
-        "ca2ff2c48551d2f3",  # CRC-64-AVRO of Notification's canonical form, little-endian
+        "3d63a9a6268561f2",  # CRC-64-AVRO of Notification's canonical form, little-endian
         "40 3564343134303261626334623261373662393731396439313130313763353932",  # notification_id
         "40 3764373933303337613037363031383635373462303238326632663433356537",  # match_id
         "06 686974",  # type "hit"
@@ -97,6 +100,8 @@ NOTIFICATION_HEX = "".join(
         "02 3c " + b"subjects[0].wallets[0].address".hex() + " 00",  # recipient_fields: 1 item, end
         "02 14 " + b"DE-FR auto".hex(),  # agreement: branch 1 (string), length 10
         "00",  # message: branch 0 (null)
+        "00 00",  # watchlist, listing_ref: branch 0 (null)
+        "00",  # programs: an empty array
     ]
 )
 
@@ -216,6 +221,17 @@ RECORDS: dict[str, dict[str, Any]] = {
         "stage": "ingest",
         "payload": b"\xc3\x01\x00\xff raw bytes",
         "created_at": "2026-11-20T14:03:01.250Z",
+    },
+    "WatchlistEntry": {
+        "token": TOKEN,
+        "listings": [
+            {
+                "list": "ofac-sdn",
+                "entry": "36025",
+                "programs": ["CYBER4", "RUSSIA-EO14024"],
+                "assets": ["TRX", "USDT"],
+            },
+        ],
     },
 }
 

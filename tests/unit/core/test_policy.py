@@ -253,6 +253,9 @@ def test_auto_pair_notifies_both_sides(policy: SharingPolicy) -> None:
         "recipient_fields": de["fields"],  # the recipient's own fields, never the counterpart's
         "agreement": "DE-FR auto",
         "message": None,
+        "watchlist": None,
+        "listing_ref": None,
+        "programs": [],
     }
     assert notes["FR"]["recipient_fields"] == fr["fields"] != de["fields"]
     assert notes["FR"]["recipient_report_id"] == "FR-2026-000123"

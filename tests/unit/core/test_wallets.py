@@ -204,11 +204,12 @@ def test_litecoin_bech32_addresses(address: str) -> None:
     assert "unknown prefix 'ltc1'" in rejects("btc", address)
 
 
-def test_litecoin_accepts_legacy_p2sh_3_addresses_and_refuses_bitcoin_only_forms() -> None:
-    assert normalize_wallet("ltc", "36j4NfKv6Akva9amjWrLG6MuSQym1GuEmm") == (
-        "ltc",
-        "36j4NfKv6Akva9amjWrLG6MuSQym1GuEmm",
-    )
+def test_litecoin_legacy_p2sh_3_addresses_become_their_m_form_and_bitcoin_only_forms_fail() -> None:
+    legacy = "36j4NfKv6Akva9amjWrLG6MuSQym1GuEmm"
+    m_form = normalize_wallet("ltc", legacy)[1]
+    assert m_form[0] == "M"
+    assert b58check_decode(m_form)[1:] == b58check_decode(legacy)[1:]  # the same script hash
+    assert normalize_wallet("ltc", m_form) == ("ltc", m_form)
     assert rejects("ltc", "1FsSia9rv4NeEwvJ2GvXrX7LyxYspbN2mo") == "unknown version byte 0x00"
     assert "unknown prefix 'bc1'" in rejects("ltc", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")
     testnet = encode_segwit("tltc", 0, bytes(range(20)))

@@ -84,6 +84,8 @@ def views(writer: SnapshotWriter, feed, tmp_path: Path) -> duckdb.DuckDBPyConnec
         feed.msg("notifications.NL", "Notification", S.notification("c2", "mc2", "NL", "FR", type_="consent_request", created_at=old)),
         feed.msg("notifications.NL", "Notification", S.notification("c3", "mc3", "NL", "FR", type_="consent_request", created_at=new)),
         feed.msg("notifications.FR", "Notification", S.notification("c4", "mc4", "FR", "NL", type_="consent_request", created_at=old)),
+        feed.msg("notifications.DE", "Notification", {**S.notification("s1", "ms", "DE", None, type_="sanctions_hit"),
+                  "watchlist": "ofac-sdn", "listing_ref": "36025", "programs": ["CYBER4", "RUSSIA-EO14024"]}),
         feed.msg("audit", "AuditDecision", S.audit("a1", "mc1", "released", "FR", "NL", created_at=new)),
         feed.msg("audit", "AuditDecision", S.audit("a2", "mc2", "released", "NL", "FR", created_at=new)),
         feed.msg("audit", "AuditDecision", S.audit("a3", "mc3", "refused", "FR", "NL", created_at=old)),
@@ -121,6 +123,30 @@ def test_consent_backlog_lists_unanswered_requests_with_their_age(views: duckdb.
         ("c3", "NL", "FR", True, True),
         ("c4", "FR", "NL", True, True),
     ]
+
+
+def test_sanctions_hits(views: duckdb.DuckDBPyConnection) -> None:
+    got = views.execute(
+        "SELECT fiu, report_id, watchlist, entry, programs, notification_id FROM sanctions_hits"
+    )
+    assert got.fetchall() == [("DE", "DE-000001", "ofac-sdn", "36025", ["CYBER4", "RUSSIA-EO14024"], "s1")]
+    rest = views.execute("SELECT count(*) FROM notifications WHERE watchlist IS NOT NULL").fetchall()
+    assert rest == [(1,)]
+
+
+def test_a_live_database_from_before_the_sanctions_columns_gets_them(tmp_path: Path) -> None:
+    from streams.snapshot.db import connect, sql
+
+    path = tmp_path / "live.duckdb"
+    con = connect(path)
+    old = sql("schema").split("-- A live database made before the sanctions columns")[0]
+    con.execute(old.replace("    watchlist             VARCHAR,    -- sanctions_hit: the list, its entry and programmes\n", "")
+                .replace("    listing_ref           VARCHAR,\n", "").replace(",\n    programs              VARCHAR[]\n", "\n"))  # fmt: skip
+    assert "watchlist" not in [r[0] for r in con.execute("DESCRIBE notifications").fetchall()]
+    con.close()
+    writer = SnapshotWriter(path)
+    cols = [r[0] for r in writer.con.execute("DESCRIBE notifications").fetchall()]
+    assert cols[-3:] == ["watchlist", "listing_ref", "programs"]
 
 
 def test_dead_letters_by_reason(views: duckdb.DuckDBPyConnection) -> None:
