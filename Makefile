@@ -6,8 +6,25 @@ BIN    := $(VENV)/bin
 KAFKA_LIBS := .kafka/libs
 MVN_DEP := org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies
 
-.PHONY: setup demo test lint bench bench-full bench-quality smoke clean
-setup: $(VENV)/.installed $(KAFKA_LIBS)/.fetched
+# The workbench's browser libraries (npm registry, pinned by package-lock.json), served locally.
+UI_WEB := streams/ui/web
+UI_VENDOR := streams/ui/static/vendor
+
+.PHONY: setup chromium demo test lint bench bench-full bench-quality smoke clean
+setup: $(VENV)/.installed $(KAFKA_LIBS)/.fetched $(UI_VENDOR)/.fetched chromium
+
+$(UI_VENDOR)/.fetched: $(UI_WEB)/package.json $(UI_WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the workbench's browser libraries: apt-get install nodejs npm"; exit 1; }
+	cd $(UI_WEB) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(UI_VENDOR)
+	cp $(UI_WEB)/node_modules/cytoscape/dist/cytoscape.min.js $(UI_WEB)/node_modules/cytoscape/LICENSE $(UI_VENDOR)/
+	cp $(UI_WEB)/node_modules/chart.js/dist/chart.umd.min.js $(UI_VENDOR)/
+	cp $(UI_WEB)/node_modules/chart.js/LICENSE.md $(UI_VENDOR)/chart.js-LICENSE.md
+	@touch $@
+
+# Debian's Chromium for the workbench's browser tests (Playwright drives it; no browser download).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -303,3 +303,7 @@ register_snapshot(main)
 from streams.cli_pairs import register as register_pairs  # noqa: E402
 
 register_pairs(main)
+
+from streams.ui.command import ui  # noqa: E402  (the analyst's workbench: streams/ui/)
+
+main.add_command(ui)

@@ -109,3 +109,38 @@ def read_state(settings: Settings, fiu: str, *, timeout: float = 15.0) -> Consen
             "cannot be told apart from open ones"
         )
     return ConsentState(fiu, records, given, warning)
+
+
+def answer(
+    settings: Settings,
+    fiu: str,
+    match_id: str,
+    *,
+    grant: bool,
+    reason: str | None = None,
+    timeout: float = 15.0,
+) -> Record:
+    """Check, then send ``fiu``'s answer on its own consent topic (what ``fiulink consent`` does
+    without ``--force``); the hub's worker acts on it and audits the decision. Returns the record."""
+    from kafka.errors import KafkaError, TopicAuthorizationFailedError
+
+    from streams.app.steps import utcnow
+    from streams.codec import codec
+    from streams.errors import BrokerError
+    from streams.kafka.clients import producer
+
+    check_answer(read_state(settings, fiu, timeout=timeout), match_id)
+    rec = {"match_id": match_id, "fiu": fiu, "granted": grant, "reason": reason, "created_at": utcnow()}
+    topic = settings.topics.consent(fiu)
+    p = producer(settings, max_block_ms=int(timeout * 1000))
+    try:
+        p.send(topic, key=match_id.encode(), value=codec().encode("ConsentAnswer", rec)).get(timeout=30)
+    except KafkaError as exc:
+        denied = isinstance(exc, TopicAuthorizationFailedError)
+        raise BrokerError(
+            f"could not answer on {topic}: {type(exc).__name__}",
+            hint="an FIU answers only for itself" if denied else "is the broker up and the topic created?",
+        ) from exc
+    finally:
+        p.close()
+    return rec

@@ -1,0 +1,73 @@
+"""The latest published snapshot, opened read-only and swapped for a newer one by itself.
+
+Snapshot files are immutable and published atomically (``streams/snapshot/publisher.py``): on each
+request the ``latest.duckdb`` link is resolved (one ``stat``); when it names a newer file, that file
+is opened read-only and used from then on. Requests run on worker threads, each on its own cursor
+of the shared connection. A replaced connection is not closed while a request may still read it: it
+is dropped and closed when the last cursor is gone.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from streams.errors import FiulinkError
+from streams.snapshot.db import connect
+from streams.snapshot.publisher import latest
+
+if TYPE_CHECKING:
+    import duckdb
+
+Row = dict[str, Any]
+
+
+class NoSnapshotError(FiulinkError):
+    """No snapshot has been published yet."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    path: Path
+    con: duckdb.DuckDBPyConnection
+    published_at: datetime | None
+
+
+class SnapshotSource:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._open: Opened | None = None
+
+    def current(self) -> Opened:
+        path = latest(self.directory)
+        if path is None:
+            raise NoSnapshotError(
+                f"no snapshot yet under {self.directory}",
+                hint="run `fiulink snapshot` (or `fiulink snapshot --once`) to publish one",
+            )
+        with self._lock:
+            if self._open is None or self._open.path != path:
+                con = connect(path, read_only=True)
+                stamp = con.execute("SELECT max(published_at) FROM _snapshot").fetchall()[0][0]
+                self._open = Opened(path, con, stamp)
+            return self._open
+
+    def rows(self, statement: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Every row of one statement on the current snapshot, as dicts."""
+        cur = self.current().con.cursor()
+        try:
+            cur.execute(statement, params or {})
+            names = [d[0] for d in cur.description or ()]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._open is not None:
+                self._open.con.close()
+                self._open = None
