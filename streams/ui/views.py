@@ -19,6 +19,8 @@ KINDS = ("wallet", "transaction", "document", "account", "lei", "email", "phone"
 PAGE = 50
 #: Most reports drawn in one network (the nearest first); the page says when it was cut.
 MAX_NODES = 300
+#: Clusters up to this many reports are read in one query; bigger ones are walked hop by hop.
+CLUSTER_QUERY_MAX = 5000
 
 
 class BadFilterError(FiulinkError):
@@ -138,28 +140,16 @@ def signals(kind: str | None, confidence: float | None) -> dict[str, Any]:
 def network(src: SnapshotSource, fiu: str, start: str) -> dict[str, Any]:
     """The cross-border cluster around a report as ``fiu`` knows it: its reports and the
     counterpart reports its hits name, joined by those hits, grown breadth-first from ``start``
-    (``FIU:REPORT_ID``) until nothing new or ``MAX_NODES`` reports."""
+    (``FIU:REPORT_ID``) until nothing new or ``MAX_NODES`` reports. The hits come from the
+    report's cluster in one query; a report in no cluster (or whose hits reach past it, e.g.
+    through a token that turned hot later) is grown hop by hop with one query per side and hop."""
     start_fiu, _, start_id = start.partition(":")
-    own: set[str] = {start_id} if start_fiu == fiu else set()
-    theirs: set[str] = set() if start_fiu == fiu else {start}
-    frontier_own, frontier_theirs = set(own), set(theirs)
-    edges: dict[tuple[str, str, str], Row] = {}
-    cut = False
-    while frontier_own or frontier_theirs:
-        found = src.rows(sql("network_edges"), {"fiu": fiu, "own": sorted(frontier_own),
-                                                 "theirs": sorted(frontier_theirs)})  # fmt: skip
-        frontier_own, frontier_theirs = set(), set()
-        for e in found:
-            a, b = e["recipient_report_id"], f"{e['counterpart_fiu']}:{e['counterpart_report_id']}"
-            edges.setdefault((a, b, e["match_kind"]), e)
-            for s, frontier, rid in ((own, frontier_own, a), (theirs, frontier_theirs, b)):
-                if rid not in s:
-                    if len(own) + len(theirs) >= MAX_NODES:
-                        cut = True
-                        continue
-                    s.add(rid)
-                    frontier.add(rid)
-    if not edges and not (own and _is_own(src, fiu, start_id)):
+    params = {"fiu": fiu, "start_fiu": start_fiu, "start_id": start_id, "max_reports": CLUSTER_QUERY_MAX}
+    edges = _walk(src, fiu, start, src.rows(sql("network_cluster"), params))
+    if edges is None:
+        edges = _walk(src, fiu, start, None)
+    own, theirs, found, cut = edges
+    if not found and not (start_fiu == fiu and _is_own(src, fiu, start_id)):
         raise NotVisibleError(f"no report {start} among {fiu}'s reports and hits")
     nodes = [{"id": f"{fiu}:{r}", "fiu": fiu, "report_id": r, "own": True, "start": f"{fiu}:{r}" == start}
              for r in sorted(own)]  # fmt: skip
@@ -169,9 +159,60 @@ def network(src: SnapshotSource, fiu: str, start: str) -> dict[str, Any]:
     links = [
         {"source": f"{fiu}:{a}", "target": b, "match_kind": k, "confidence": e["confidence"],
          "type": e["type"], "match_id": e["match_id"]}
-        for (a, b, k), e in sorted(edges.items()) if a in own and b in theirs
+        for (a, b, k), e in sorted(found.items()) if a in own and b in theirs
     ]  # fmt: skip
     return {"start": start, "fiu": fiu, "nodes": nodes, "links": links, "cut": cut}
+
+
+Walk = tuple[set[str], set[str], dict[tuple[str, str, str], Row], bool]
+
+
+def _walk(src: SnapshotSource, fiu: str, start: str, known: list[Row] | None) -> Walk | None:
+    """Breadth-first from ``start`` over the FIU's hits: over ``known`` (None: queried hop by
+    hop). With ``known``, None when the walk reaches a report whose hits ``known`` may lack."""
+    start_fiu, _, start_id = start.partition(":")
+    own: set[str] = {start_id} if start_fiu == fiu else set()
+    theirs: set[str] = set() if start_fiu == fiu else {start}
+    by_own: dict[str, list[Row]] = {}
+    by_theirs: dict[str, list[Row]] = {}
+    for e in known or ():
+        by_own.setdefault(e["recipient_report_id"], []).append(e)
+        by_theirs.setdefault(f"{e['counterpart_fiu']}:{e['counterpart_report_id']}", []).append(e)
+    if known is not None and not known:
+        return None
+    frontier_own, frontier_theirs = set(own), set(theirs)
+    edges: dict[tuple[str, str, str], Row] = {}
+    cut = False
+    while frontier_own or frontier_theirs:
+        if known is not None:
+            if any(r not in by_own for r in frontier_own):
+                return None
+            found = [e for r in frontier_own for e in by_own[r]] + [
+                e for t in frontier_theirs for e in by_theirs.get(t, ())
+            ]
+        else:
+            found = []
+            for side, ids in (
+                ("own", frontier_own),
+                ("theirs", {t.partition(":")[2] for t in frontier_theirs}),
+            ):
+                if ids:
+                    found += src.rows(sql("network_edges"), {"fiu": fiu, "side": side, "ids": sorted(ids)})
+        touched_own, touched_theirs = frontier_own, frontier_theirs
+        frontier_own, frontier_theirs = set(), set()
+        for e in found:
+            a, b = e["recipient_report_id"], f"{e['counterpart_fiu']}:{e['counterpart_report_id']}"
+            if a not in touched_own and b not in touched_theirs:
+                continue  # another FIU's report with the same id
+            edges.setdefault((a, b, e["match_kind"]), e)
+            for s, frontier, rid in ((own, frontier_own, a), (theirs, frontier_theirs, b)):
+                if rid not in s:
+                    if len(own) + len(theirs) >= MAX_NODES:
+                        cut = True
+                        continue
+                    s.add(rid)
+                    frontier.add(rid)
+    return own, theirs, edges, cut
 
 
 def _is_own(src: SnapshotSource, fiu: str, report_id: str) -> bool:
@@ -181,4 +222,8 @@ def _is_own(src: SnapshotSource, fiu: str, report_id: str) -> bool:
 def overview(src: SnapshotSource) -> dict[str, Any]:
     """The hub operator's figures: counts only, no report ids."""
     names = ("hits_over_time", "exchange_matrix", "consent_backlog", "hot_identifiers", "dead_letters")
-    return {name: src.rows(sql(name)) for name in names}
+    out = {name: src.rows(sql(name)) for name in names}
+    now = datetime.now(UTC)
+    for b in out["consent_backlog"]:
+        b["oldest_hours"] = (now - b["oldest"]).total_seconds() / 3600 if b["oldest"] else None
+    return out
