@@ -10,7 +10,7 @@ MVN_DEP := org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependenc
 UI_WEB := streams/ui/web
 UI_VENDOR := streams/ui/static/vendor
 
-.PHONY: setup chromium demo test lint bench bench-full bench-quality smoke clean
+.PHONY: setup chromium demo ui test lint bench bench-full bench-quality smoke clean
 setup: $(VENV)/.installed $(KAFKA_LIBS)/.fetched $(UI_VENDOR)/.fetched chromium
 
 $(UI_VENDOR)/.fetched: $(UI_WEB)/package.json $(UI_WEB)/package-lock.json
@@ -42,6 +42,10 @@ $(KAFKA_LIBS)/.fetched: kafka/pom.xml
 # The demo keeps its state in ./var (make clean removes it) unless FIULINK_HOME says otherwise.
 demo: setup
 	FIULINK_HOME=$${FIULINK_HOME:-$(CURDIR)/var} $(BIN)/fiulink demo
+
+# The analyst's workbench over the demo's snapshots (logins: printed by `make demo`).
+ui: setup
+	FIULINK_HOME=$${FIULINK_HOME:-$(CURDIR)/var} $(BIN)/fiulink ui
 
 lint: setup
 	$(BIN)/ruff check streams tests bench

@@ -10,10 +10,11 @@ is dropped and closed when the last cursor is gone.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from streams.errors import FiulinkError
 from streams.snapshot.db import connect
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     import duckdb
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 class NoSnapshotError(FiulinkError):
@@ -41,6 +43,7 @@ class SnapshotSource:
         self.directory = directory
         self._lock = threading.Lock()
         self._open: Opened | None = None
+        self._memo: dict[str, Any] = {}
 
     def current(self) -> Opened:
         path = latest(self.directory)
@@ -54,7 +57,21 @@ class SnapshotSource:
                 con = connect(path, read_only=True)
                 stamp = con.execute("SELECT max(published_at) FROM _snapshot").fetchall()[0][0]
                 self._open = Opened(path, con, stamp)
+                self._memo = {}
             return self._open
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per snapshot: a snapshot never changes, so neither does the result."""
+        opened = self.current()
+        with self._lock:
+            memo = self._memo if self._open is opened else {}
+            if key in memo:
+                return cast(T, memo[key])
+        value = compute()
+        with self._lock:
+            if self._open is opened:
+                self._memo[key] = value
+        return value
 
     def rows(self, statement: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Every row of one statement on the current snapshot, as dicts."""

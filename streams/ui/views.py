@@ -220,9 +220,11 @@ def _is_own(src: SnapshotSource, fiu: str, report_id: str) -> bool:
 
 
 def overview(src: SnapshotSource) -> dict[str, Any]:
-    """The hub operator's figures: counts only, no report ids."""
+    """The hub operator's figures: counts only, no report ids. Computed once per snapshot (the
+    ages of the oldest consent requests are taken at each call)."""
     names = ("hits_over_time", "exchange_matrix", "consent_backlog", "hot_identifiers", "dead_letters")
-    out = {name: src.rows(sql(name)) for name in names}
+    figures = src.memo("overview", lambda: {name: src.rows(sql(name)) for name in names})
+    out = {k: [dict(r) for r in v] for k, v in figures.items()}
     now = datetime.now(UTC)
     for b in out["consent_backlog"]:
         b["oldest_hours"] = (now - b["oldest"]).total_seconds() / 3600 if b["oldest"] else None

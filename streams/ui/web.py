@@ -97,16 +97,22 @@ def require(wb: Workbench, request: Request, role: str) -> User | Response:
 
 def routes(wb: Workbench) -> list[Route]:
     async def login_form(request: Request) -> Response:
-        return wb.page(request, "login.html", expired=request.query_params.get("expired"))
+        q = request.query_params
+        return wb.page(request, "login.html", expired=q.get("expired"), next=q.get("next", ""))
 
     async def login(request: Request) -> Response:
         form = await request.form()
         if not wb.auth.csrf_ok(request, str(form.get("csrf", ""))):
-            return wb.page(request, "login.html", 403, error="the form expired: please log in again")
+            return wb.page(request, "login.html", 403, error="the form expired: please log in again", next="")
         user = wb.auth.login(request, str(form.get("username", "")), str(form.get("password", "")))
         if user is None:
-            return wb.page(request, "login.html", 401, error="wrong user name or password")
-        return RedirectResponse("/overview" if user.role == OPERATOR else "/inbox", 303)
+            return wb.page(
+                request, "login.html", 401, error="wrong user name or password", next=form.get("next", "")
+            )
+        target = str(form.get("next", ""))
+        if not (target.startswith("/") and not target.startswith("//") and "\\" not in target):
+            target = "/overview" if user.role == OPERATOR else "/inbox"  # only a path of this site
+        return RedirectResponse(target, 303)
 
     async def logout(request: Request) -> Response:
         form = await request.form()

@@ -274,6 +274,13 @@ def test_session_expires(world: World, browser: Any) -> None:
         page.click("#login")
         assert page.url.endswith("/inbox")
         time.sleep(2.0)
-        page.goto(f"{url}/inbox")
+        de_match = next(
+            n["match_id"] for n in world.notes if n["type"] == "hit" and n["recipient_fiu"] == "DE"
+        )
+        page.goto(f"{url}/match/{de_match}")
         assert "/login" in page.url and page.is_visible("#expired")
         assert page.request.get(f"{url}/api/notifications").status == 401
+        page.fill("#username", "de-analyst")
+        page.fill("#password", world.logins["de-analyst"])
+        page.click("#login")
+        assert page.url == f"{url}/match/{de_match}"  # back where the expired session was
