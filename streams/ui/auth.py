@@ -19,7 +19,8 @@ from starlette.requests import Request
 
 from streams.ui.users import User, UserStore
 
-#: Verified Basic credentials are remembered this long (argon2 is slow on purpose).
+#: Verified Basic credentials are remembered this long (argon2 is slow on purpose) while the
+#: login still exists unchanged.
 BASIC_CACHE_SECONDS = 60.0
 
 
@@ -41,10 +42,14 @@ class Auth:
         """The session's user while the session is younger than ``ttl``, else the Basic one."""
         s = request.session
         if "user" in s:
-            if time.time() - float(s.get("login_at", 0)) <= self.ttl:
-                return User(s["user"], s["role"], s.get("fiu"))
-            s.clear()
-            s["expired"] = True
+            if time.time() - float(s.get("login_at", 0)) > self.ttl:
+                s.clear()
+                s["expired"] = True
+            else:
+                now = self.store.get(s["user"])  # a removed or changed login ends its sessions
+                if now == User(s["user"], s["role"], s.get("fiu")):
+                    return now
+                s.clear()
         return self._basic_user(request)
 
     def _basic_user(self, request: Request) -> User | None:
@@ -58,7 +63,7 @@ class Auth:
         key = hashlib.sha256(f"{name}\0{password}".encode()).hexdigest()
         with self._lock:
             hit = self._basic.get(key)
-        if hit and time.monotonic() - hit[0] < BASIC_CACHE_SECONDS:
+        if hit and time.monotonic() - hit[0] < BASIC_CACHE_SECONDS and self.store.get(name) == hit[1]:
             return hit[1]
         user = self.store.verify(name, password)
         if user is not None:

@@ -73,6 +73,19 @@ def user_add(ctx: click.Context, name: str, fiu: str | None, operator: bool) -> 
     click.echo(password)
 
 
+@user.command("remove")
+@click.argument("name")
+@click.pass_context
+def user_remove(ctx: click.Context, name: str) -> None:
+    """Remove NAME; its open sessions end with it."""
+    from streams.ui.users import UserStore, users_path
+
+    if not UserStore(users_path(ctx.obj)).remove(name):
+        click.echo(f"error: no login {name!r} (see `fiulink ui user list`)", err=True)
+        sys.exit(1)
+    click.echo(f"login {name} removed", err=True)
+
+
 @user.command("list")
 @click.pass_context
 def user_list(ctx: click.Context) -> None:

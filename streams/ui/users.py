@@ -90,6 +90,18 @@ class UserStore:
     def names(self) -> list[User]:
         return [User(n, u.get("role", FIU), u.get("fiu")) for n, u in sorted(_read(self.path).items())]
 
+    def get(self, name: str) -> User | None:
+        """The login ``name`` as it stands now (None once it was removed)."""
+        entry = _read(self.path).get(name)
+        return User(name, entry.get("role", FIU), entry.get("fiu")) if entry else None
+
+    def remove(self, name: str) -> bool:
+        users = _read(self.path)
+        if users.pop(name, None) is None:
+            return False
+        _write(self.path, users)
+        return True
+
     def verify(self, name: str, password: str) -> User | None:
         """The user when ``password`` is theirs, else None (same work for an unknown name)."""
         entry = _read(self.path).get(name)

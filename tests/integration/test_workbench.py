@@ -284,3 +284,13 @@ def test_session_expires(world: World, browser: Any) -> None:
         page.fill("#password", world.logins["de-analyst"])
         page.click("#login")
         assert page.url == f"{url}/match/{de_match}"  # back where the expired session was
+
+
+def test_a_removed_login_ends_its_sessions(world: World, browser: Any) -> None:
+    store = UserStore(users_path(world.hub.settings))
+    world.logins["it-analyst"] = store.add("it-analyst", fiu="IT")
+    page = _login(browser, world, "it-analyst")
+    assert page.url.endswith("/inbox") and page.locator("#inbox tr.hit").count() == 1
+    store.remove("it-analyst")
+    page.goto(f"{world.url}/inbox")
+    assert "/login" in page.url

@@ -33,3 +33,12 @@ def test_user_add_needs_one_role_and_bad_names_are_one_line(tmp_path: Path) -> N
     assert both.exit_code == 2 and "exactly one of" in both.output
     bad = CliRunner().invoke(main, ["ui", "user", "add", "a b", "--operator"], env=env)
     assert bad.exit_code == 1 and bad.stderr.startswith("error: bad user name")
+
+
+def test_user_remove(tmp_path: Path) -> None:
+    env = {"FIULINK_HOME": str(tmp_path)}
+    CliRunner().invoke(main, ["ui", "user", "add", "ops", "--operator"], env=env)
+    assert CliRunner().invoke(main, ["ui", "user", "remove", "ops"], env=env).exit_code == 0
+    assert UserStore(tmp_path / "ui" / "users.json").get("ops") is None
+    again = CliRunner().invoke(main, ["ui", "user", "remove", "ops"], env=env)
+    assert again.exit_code == 1 and again.stderr.startswith("error: no login")
