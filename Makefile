@@ -17,7 +17,8 @@ $(UI_VENDOR)/.fetched: $(UI_WEB)/package.json $(UI_WEB)/package-lock.json
 	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the workbench's browser libraries: apt-get install nodejs npm"; exit 1; }
 	cd $(UI_WEB) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p $(UI_VENDOR)
-	cp $(UI_WEB)/node_modules/cytoscape/dist/cytoscape.min.js $(UI_WEB)/node_modules/cytoscape/LICENSE $(UI_VENDOR)/
+	cp $(UI_WEB)/node_modules/cytoscape/dist/cytoscape.min.js $(UI_VENDOR)/
+	cp $(UI_WEB)/node_modules/cytoscape/LICENSE $(UI_VENDOR)/cytoscape-LICENSE
 	cp $(UI_WEB)/node_modules/chart.js/dist/chart.umd.min.js $(UI_VENDOR)/
 	cp $(UI_WEB)/node_modules/chart.js/LICENSE.md $(UI_VENDOR)/chart.js-LICENSE.md
 	@touch $@
