@@ -40,9 +40,10 @@ $(KAFKA_LIBS)/.fetched: kafka/pom.xml
 	mvn -q -B -f kafka/pom.xml $(MVN_DEP) -DincludeScope=runtime -DoutputDirectory=$(CURDIR)/$(KAFKA_LIBS)
 	@touch $@
 
-# The demo keeps its state in ./var (make clean removes it) unless FIULINK_HOME says otherwise.
+# The demo keeps its state in ./var (make clean removes it) unless FIULINK_HOME says otherwise;
+# `make demo KEEP=1` leaves the broker and the demo's topics up to look around afterwards.
 demo: setup
-	FIULINK_HOME=$${FIULINK_HOME:-$(CURDIR)/var} $(BIN)/fiulink demo
+	FIULINK_HOME=$${FIULINK_HOME:-$(CURDIR)/var} $(BIN)/fiulink demo $(if $(KEEP),--keep-running)
 
 # The analyst's workbench over the demo's snapshots (logins: printed by `make demo`).
 ui: setup

@@ -53,6 +53,8 @@ def main() -> None:
     res["identifiers_per_s"] = ids["identifiers_per_s"]
     say("core: entity matching: subjects encoded/s, encoded pairs compared/s, bytes per person (one core)")
     res.update(last_json([sys.executable, "bench/bench_entities.py"]))
+    say("goAML: reports converted per CPU second and peak RSS, 1,000 and 10,000 reports in one file")
+    res.update(last_json([sys.executable, "bench/bench_goaml.py", "--reports", "10000"]))
     feed = e2e.prepare_feed(work / "feed", args.reports)
     say("core: correlation steps per second, dict store vs RocksDB store")
     res.update(core.run(feed))
@@ -81,11 +83,6 @@ def main() -> None:
                     "worker_cpu_ms_per_report": bf["worker_cpu_ms_per_report"], "worker_peak_rss_mb": bf["peak_rss_mb"],
                     "latency_offered_rate": rate, "p50_latency_s": lat["p50_latency_s"],
                     "p95_latency_s": lat["p95_latency_s"], "p99_latency_s": lat["p99_latency_s"]})  # fmt: skip
-        say("  the same backfill with ingest in a child process (FIULINK_INGEST_PROCESSES=1)")
-        child = e2e.backfill(
-            info.bootstrap, home, feed, args.reports, extra_env={"FIULINK_INGEST_PROCESSES": "1"}
-        )
-        res["ingest_child_reports_per_s"] = child["reports_per_s"]
         say(f"  two workers (own RocksDB each) in one group on the same {args.reports} reports")
         two = e2e.backfill(info.bootstrap, home, feed, args.reports, workers=2)
         res.update({"two_workers_reports_per_s": two["reports_per_s"],

@@ -90,7 +90,7 @@ def bench_writer(n: int, tmp: Path) -> tuple[float, float]:
             cols = list(next(t for t in TABLES.values() if t.name == name).columns)
             for k in range(0, len(rs), BATCH):
                 w.con.begin()
-                w._upsert(name, cols, rs[k : k + BATCH])
+                w.upsert(name, cols, rs[k : k + BATCH])
                 w.con.commit()
         load_s = time.perf_counter() - started
     say(f"bulk load alone: {n / load_s:,.0f} rows/s (appender upserts of mapped rows)")

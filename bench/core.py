@@ -37,11 +37,13 @@ class WorkerStore:
 
     def __setitem__(self, token: str, state: dict[str, Any]) -> None:
         self.state[token] = state
-        if len(self.state._dirty) >= 2000:  # the agent drains a batch's changelog records
+        if self.state.pending_writes >= 2000:  # the agent drains a batch's changelog records
             self.state.changelog()
 
     def close(self) -> None:
-        for db in list(self.table.data._dbs.values()):
+        from streams.app.framework import partition_dbs
+
+        for db in partition_dbs(self.table.data).values():
             db.close()
 
 

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from streams.config import Settings
-from streams.demo import percentile, read_all, stop_processes, wait_for_worker
+from streams.demo import interleave, percentile
 from streams.kafka.topics import admin_client, create_topics
+from streams.processes import stop_processes, wait_for_worker
+from streams.tail import read_all
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,7 +72,7 @@ class Run:
     def __init__(self, bootstrap: str, home: Path, feed: Path, tag: str) -> None:
         self.feed = feed
         prefix = f"bench{tag}{uuid.uuid4().hex[:6]}."
-        self.env = {**os.environ, "FIULINK_BOOTSTRAP": bootstrap, "FIULINK_HOME": str(home), "FIULINK_TOKEN_KEY": "bench-key",
+        self.env = {**os.environ, "FIULINK_BOOTSTRAP": bootstrap, "FIULINK_HOME": str(home), "FIULINK_TOKEN_KEY": "bench-key-0123456789",
                     "FIULINK_TOPIC_PREFIX": prefix, "FIULINK_APP_ID": f"{prefix}hub"}  # fmt: skip
         self.s = Settings.from_env(self.env)
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -293,7 +295,6 @@ def latency(bootstrap: str, home: Path, feed: Path, rate: float) -> dict[str, An
 
 
 def prepare_feed(out: Path, n_reports: int, n_fius: int = 4, seed: int = 5) -> Path:
-    from streams.demo import _interleave
     from streams.generate import generate
 
     if not (out / "truth.json").exists():
@@ -302,7 +303,7 @@ def prepare_feed(out: Path, n_reports: int, n_fius: int = 4, seed: int = 5) -> P
             p.read_text(encoding="utf-8").splitlines(keepends=True) for p in sorted(out.glob("feed-??.jsonl"))
         ]
         (out / "feed-all.jsonl").write_text(
-            "".join(x for g in _interleave(lines) for x in g), encoding="utf-8"
+            "".join(x for g in interleave(lines) for x in g), encoding="utf-8"
         )
     return out
 

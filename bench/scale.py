@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.e2e import RssSampler, Run, prepare_feed, rss_mb
-from streams.demo import wait_for_worker
+from streams.processes import wait_for_worker
 
 
 def du_mb(path: Path) -> float:
@@ -30,8 +30,10 @@ def du_mb(path: Path) -> float:
 def memtables_mb(table: Any) -> float:
     """RocksDB's own count of memory in memtables, over the table's partition databases: the
     part of RSS that grows with writes and is released when a memtable is flushed to disk."""
+    from streams.app.framework import partition_dbs
+
     total = 0
-    for db in table.data._dbs.values():
+    for db in partition_dbs(table.data).values():
         total += db.property_int_value("rocksdb.cur-size-all-mem-tables") or 0
     return total / 2**20
 
@@ -39,13 +41,14 @@ def memtables_mb(table: Any) -> float:
 def state_growth(targets: tuple[int, ...] = (1_000_000, 5_000_000), partitions: int = 8) -> dict[str, Any]:
     import faust
 
+    from streams.app.framework import partition_dbs
     from streams.app.state import BatchTable, worker_table
     from streams.app.steps import Steps
     from streams.codec import codec
     from streams.core.correlate import CorrelationRules
     from streams.core.policy import SharingPolicy
     from streams.core.tokens import Tokenizer
-    from streams.kafka.topics import Topics
+    from streams.topics import Topics
 
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="fiulink-state-") as d:
@@ -83,7 +86,7 @@ def state_growth(targets: tuple[int, ...] = (1_000_000, 5_000_000), partitions: 
                   f"{out[f'state_{tag}_tokens_memtables_mb']:.0f} MB", file=sys.stderr)  # fmt: skip
         out["state_steps_per_s"] = n_steps / (time.process_time() - t0)
         out["state_rss_start_mb"] = rss0
-        for db in list(table.data._dbs.values()):
+        for db in partition_dbs(table.data).values():
             db.close()
     return out
 

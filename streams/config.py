@@ -2,20 +2,22 @@
 
 Flags win over the environment, the environment over defaults. Nothing here opens a connection
 or reads a key at import time: ``Settings.from_env()`` is called by the CLI and passed down.
+Every value is checked as it is read: a wrong one is a ``ConfigError`` naming the variable and
+what it should be, never a traceback. Secrets (the token key, the SASL password) are kept out
+of ``repr``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from streams.errors import ConfigError
-
-if TYPE_CHECKING:
-    from streams.kafka.topics import Topics
+from streams.topics import Topics
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,8 +25,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: changelogs get ``topic_partitions`` partitions, so sources must have the same number).
 TOPIC_PARTITIONS = 8
 
+#: what ``--loglevel`` and FIULINK_LOG_LEVEL accept
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
-def _non_negative(name: str, text: str) -> float:
+
+def _days(name: str, text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -36,14 +41,34 @@ def _non_negative(name: str, text: str) -> float:
     return value
 
 
-def _count(name: str, text: str, what: str) -> int:
+def _whole(name: str, text: str, what: str, minimum: int = 0, example: int = 1) -> int:
     try:
         value = int(text)
     except ValueError:
-        value = -1
-    if value < 0:
-        raise ConfigError(f"{name}={text!r} is not a whole number of {what} >= 0", hint=f"e.g. {name}=1")
+        value = minimum - 1
+    if value < minimum:
+        raise ConfigError(
+            f"{name}={text!r} is not a whole number of {what} >= {minimum}", hint=f"e.g. {name}={example}"
+        )
     return value
+
+
+def _bootstrap(name: str, text: str) -> str:
+    for server in text.split(","):
+        host, _, port = server.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(
+                f"{name}={text!r}: {server.strip()!r} is not HOST:PORT",
+                hint=f"e.g. {name}=127.0.0.1:9092 (several: comma-separated)",
+            )
+    return text
+
+
+def _log_level(name: str, text: str) -> str:
+    level = text.strip().lower()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"{name}={text!r} is not a log level", hint=f"one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def default_home(env: Mapping[str, str] | None = None) -> Path:
@@ -75,11 +100,14 @@ def version() -> str:
         return "unknown (not installed)"
 
 
+MIN_KEY_BYTES = 16  # the consortium token key: shorter keys are refused
+
+
 @dataclass(frozen=True)
 class Settings:
     bootstrap: str = "127.0.0.1:9092"
     home: Path = field(default_factory=default_home)
-    token_key: bytes | None = None
+    token_key: bytes | None = field(default=None, repr=False)
     token_key_id: str = "k1"
     policy_path: Path | None = None
     partitions: int = TOPIC_PARTITIONS
@@ -91,59 +119,77 @@ class Settings:
     app_id: str = "fiulink-hub"
     store: str = "rocksdb://"
     topic_prefix: str = "fiulink."
-    ingest_processes: int = 0  # ingest child processes (streams/app/ingest.py); 0: in the worker
     fiu_produce_rate: int = 128 * 1024  # bytes/s an FIU principal may produce on a --secure broker
-    extra: dict[str, Any] = field(default_factory=dict)
+    log_level: str = "warning"  # the worker's, framework loggers (faust, mode, aiokafka) included
+    #: act as this principal on a ``broker start --secure`` broker (``streams/kafka/secure.py``)
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    kafka_libs: Path = PROJECT_ROOT / ".kafka" / "libs"  # the embedded broker's jars
+    #: extra arguments to the broker's storage format (``--add-scram``: holds a password)
+    broker_format_args: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         e = os.environ if env is None else env
+
+        def read(name: str, default: Any, check: Callable[[str, str], Any] | None = None) -> Any:
+            text = e.get(name)
+            if text is None:
+                return default
+            return check(name, text) if check else text
+
         key = e.get("FIULINK_TOKEN_KEY")
         policy = e.get("FIULINK_POLICY")
-        extra: dict[str, Any] = {}
-        sasl_user = e.get("FIULINK_SASL_USERNAME")
-        if sasl_user:  # act as this principal on a `broker start --secure` broker (streams/kafka/secure.py)
-            sasl_password = e.get("FIULINK_SASL_PASSWORD")
-            if not sasl_password:
-                raise ConfigError(
-                    "FIULINK_SASL_USERNAME is set but FIULINK_SASL_PASSWORD is not",
-                    hint="export FIULINK_SASL_PASSWORD=<the password the hub operator gave you>",
-                )
-            extra["client"] = {
-                "security_protocol": "SASL_PLAINTEXT",
-                "sasl_mechanism": "SCRAM-SHA-512",
-                "sasl_plain_username": sasl_user,
-                "sasl_plain_password": sasl_password,
-            }
+        sasl_user = e.get("FIULINK_SASL_USERNAME") or None
+        sasl_password = e.get("FIULINK_SASL_PASSWORD") or None
+        if sasl_user and not sasl_password:
+            raise ConfigError(
+                "FIULINK_SASL_USERNAME is set but FIULINK_SASL_PASSWORD is not",
+                hint="export FIULINK_SASL_PASSWORD=<the password the hub operator gave you>",
+            )
+        libs = e.get("FIULINK_KAFKA_LIBS")
         s = cls(
-            bootstrap=e.get("FIULINK_BOOTSTRAP", cls.bootstrap),
+            bootstrap=read("FIULINK_BOOTSTRAP", cls.bootstrap, _bootstrap),
             home=home_of(e),
             token_key=key.encode() if key else None,
-            token_key_id=e.get("FIULINK_TOKEN_KEY_ID", cls.token_key_id),
+            token_key_id=read("FIULINK_TOKEN_KEY_ID", cls.token_key_id),
             policy_path=Path(policy) if policy else None,
-            partitions=int(e.get("FIULINK_PARTITIONS", cls.partitions)),
-            hot_threshold_reports=int(e.get("FIULINK_HOT_REPORTS", cls.hot_threshold_reports)),
-            hot_threshold_fius=int(e.get("FIULINK_HOT_FIUS", cls.hot_threshold_fius)),
-            retention_days=_non_negative("FIULINK_RETENTION_DAYS", e.get("FIULINK_RETENTION_DAYS", "0")),
-            app_id=e.get("FIULINK_APP_ID", cls.app_id),
-            store=e.get("FIULINK_STORE", cls.store),
-            topic_prefix=e.get("FIULINK_TOPIC_PREFIX", cls.topic_prefix),
-            ingest_processes=_count(
-                "FIULINK_INGEST_PROCESSES",
-                e.get("FIULINK_INGEST_PROCESSES", "0"),
-                "processes",
+            partitions=read(
+                "FIULINK_PARTITIONS", cls.partitions, lambda n, t: _whole(n, t, "partitions", 1, 8)
             ),
-            fiu_produce_rate=_count(
+            replication_factor=read(
+                "FIULINK_REPLICATION_FACTOR",
+                cls.replication_factor,
+                lambda n, t: _whole(n, t, "replicas", 1, 3),
+            ),
+            hot_threshold_reports=read(
+                "FIULINK_HOT_REPORTS", cls.hot_threshold_reports, lambda n, t: _whole(n, t, "reports", 1, 10)
+            ),
+            hot_threshold_fius=read(
+                "FIULINK_HOT_FIUS", cls.hot_threshold_fius, lambda n, t: _whole(n, t, "FIUs", 1, 5)
+            ),
+            retention_days=read("FIULINK_RETENTION_DAYS", 0.0, _days),
+            app_id=read("FIULINK_APP_ID", cls.app_id),
+            store=read("FIULINK_STORE", cls.store),
+            topic_prefix=read("FIULINK_TOPIC_PREFIX", cls.topic_prefix),
+            fiu_produce_rate=read(
                 "FIULINK_FIU_PRODUCE_RATE",
-                e.get("FIULINK_FIU_PRODUCE_RATE", str(cls.fiu_produce_rate)),
-                "bytes per second",
+                cls.fiu_produce_rate,
+                lambda n, t: _whole(n, t, "bytes per second", 0, 131072),
             ),
-            extra=extra,
+            log_level=read("FIULINK_LOG_LEVEL", cls.log_level, _log_level),
+            sasl_username=sasl_user,
+            sasl_password=sasl_password if sasl_user else None,
+            kafka_libs=Path(libs) if libs else cls.kafka_libs,
         )
         return s.with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        """A copy with these values (None: keep this one), checked as the environment's are."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "log_level" in given:
+            given["log_level"] = _log_level("--loglevel", given["log_level"])
+        return replace(self, **given)
 
     def require_key(self) -> bytes:
         if not self.token_key:
@@ -151,20 +197,43 @@ class Settings:
                 "no token key: FIULINK_TOKEN_KEY is not set",
                 hint="export FIULINK_TOKEN_KEY=<the consortium key> (the demo makes one for you)",
             )
+        if len(self.token_key) < MIN_KEY_BYTES:
+            raise ConfigError(
+                f"FIULINK_TOKEN_KEY is {len(self.token_key)} bytes: a token key needs at least "
+                f"{MIN_KEY_BYTES} (a short key lets anyone who guesses it test identifiers against tokens)",
+                hint="make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'",
+            )
         return self.token_key
 
     def require_policy(self) -> Path:
         if self.policy_path is None:
             raise ConfigError(
                 "no sharing policy given",
-                hint="pass --policy FILE or export FIULINK_POLICY=FILE (see README, 'Sharing policy')",
+                hint="pass --policy FILE or export FIULINK_POLICY=FILE (see README, 'Configuration': the sharing policy)",
             )
         return self.policy_path
 
+    def client_options(self) -> dict[str, Any]:
+        """kafka-python options for this principal: SASL/SCRAM when credentials are set."""
+        if not self.sasl_username:
+            return {}
+        return {
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": self.sasl_username,
+            "sasl_plain_password": self.sasl_password,
+        }
+
+    def as_principal(self, username: str, password: str) -> Settings:
+        """These settings acting as another SASL principal (the hub, on a --secure broker)."""
+        return replace(self, sasl_username=username, sasl_password=password)
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level.upper()]
+
     @property
     def topics(self) -> Topics:
-        from streams.kafka.topics import Topics
-
         return Topics(self.topic_prefix)
 
     @property

@@ -7,25 +7,22 @@ notification latency p50/p99, dead letters. Each run uses its own topic prefix a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from typing import Any
 
-from streams.codec import codec
 from streams.config import Settings
-from streams.errors import FiulinkError
 from streams.generate import generate
 from streams.kafka.broker import EmbeddedBroker, free_port
-from streams.kafka.clients import consumer
 from streams.kafka.topics import create_topics
+from streams.processes import stop_processes, wait_for_worker
 from streams.publish import Publisher
+from streams.tail import read_all
 
 
 def say(msg: str) -> None:
@@ -37,26 +34,6 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     s = sorted(values)
     return s[min(len(s) - 1, int(q * len(s)))]
-
-
-def read_all(
-    settings: Settings, topics: list[str], idle: float = 2.0
-) -> list[tuple[str, int, dict[str, Any]]]:
-    """(topic, kafka timestamp ms, record) for everything on ``topics``."""
-    from kafka import TopicPartition
-    from streams.tail import _partitions
-
-    c = consumer(settings, auto_offset_reset="earliest")
-    tps = [TopicPartition(t, p) for t in topics for p in sorted(_partitions(c, t))]
-    c.assign(tps)
-    c.seek_to_beginning(*tps)
-    dec, out, last = codec(), [], time.monotonic()
-    while time.monotonic() - last < idle:
-        for tp, msgs in c.poll(timeout_ms=300, max_records=5000).items():
-            last = time.monotonic()
-            out.extend((tp.topic, m.timestamp, dec.decode(m.value)[1]) for m in msgs)
-    c.close()
-    return out
 
 
 def run_demo(
@@ -103,7 +80,7 @@ def run_demo(
         lines = [
             p.read_text(encoding="utf-8").splitlines(keepends=True) for p in sorted(out.glob("feed-??.jsonl"))
         ]
-        merged.write_text("".join(x for group in _interleave(lines) for x in group), encoding="utf-8")
+        merged.write_text("".join(x for group in interleave(lines) for x in group), encoding="utf-8")
         wait_for_worker(s, worker)
         say(f"4/5 publishing at {rate:,.0f} reports/s")
         stats = Publisher(s, rate=rate, progress_every=5.0).publish([merged])
@@ -118,67 +95,36 @@ def run_demo(
             broker.stop()
             say("demo: broker stopped (run with --keep-running to leave it up)")
     _print_summary(summary)
+    _print_next_steps(s, policy.fius, kept=keep or not started_broker)
     for line in workbench:
         say(line)
     return summary
 
 
-def stop_processes(
-    procs: list[subprocess.Popen[bytes]], sig: int = signal.SIGTERM, timeout: float = 30.0
-) -> None:
-    """Signal each worker's process group (workers run in a session of their own), wait, and
-    SIGKILL whatever is still there after ``timeout``."""
-    for p in procs:
-        if p.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, sig)
-    for p in procs:
-        try:
-            p.wait(timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+def _print_next_steps(s: Settings, fius: tuple[str, ...], kept: bool) -> None:
+    """How to look at what the demo made: the exact environment and commands."""
+    say("next steps")
+    if not kept:
+        say(
+            "    the broker was stopped: run `make demo KEEP=1` (or `fiulink demo --keep-running`) to keep it"
+        )
+        say("    and the demo's topics, then look around with the commands below")
+        return
+    fiu = fius[0]
+    say("    the broker and the demo's topics are still up; in another shell:")
+    say(
+        f"    export FIULINK_HOME={s.home} FIULINK_BOOTSTRAP={s.bootstrap} FIULINK_TOPIC_PREFIX={s.topic_prefix}"
+    )
+    say(
+        f"    fiulink tail notifications --fiu {fiu} --from-beginning --idle-timeout 5   # what {fiu}'s case system gets"
+    )
+    say(f"    fiulink explain MATCH_ID --fiu {fiu}       # why {fiu} was told (a match_id from the tail)")
+    say(f"    fiulink consent list --fiu {fiu}           # consent requests waiting for {fiu}")
+    say('    fiulink snapshot --once && fiulink query "SELECT * FROM exchange_matrix"   # the analysts\' SQL')
+    say("    fiulink broker stop                         # when done")
 
 
-def wait_for_worker(
-    s: Settings,
-    *workers: subprocess.Popen[bytes],
-    timeout: float = 90,
-    poll: float = 0.5,
-    settle: float = 2.0,
-) -> float:
-    """Until the workers' consumer group is stable with one member per worker and partitions
-    assigned, then ``settle`` seconds more for recovery. Returns the last moment (wall clock, s)
-    the group had no member: nothing can have been processed before it, so a benchmark starts
-    its clock there (with ``settle=0`` and a short ``poll``)."""
-    from streams.kafka.topics import admin_client
-
-    admin = admin_client(s)
-    deadline, empty_at = time.monotonic() + timeout, time.time()
-    try:
-        while time.monotonic() < deadline:
-            for worker in workers:
-                if worker.poll() is not None:
-                    raise FiulinkError(f"a worker exited with code {worker.returncode}; see its log")
-            before = time.time()
-            try:
-                g = admin.describe_groups([s.app_id]).get(s.app_id) or {}
-            except Exception:  # no group coordinator yet (a fresh broker): nobody has joined
-                g = {}
-            members = g.get("members") or ()
-            if not members:
-                empty_at = before
-            elif g.get("group_state", g.get("state")) == "Stable" and len(members) == len(workers):
-                time.sleep(settle)  # the assignment is in; give recovery a moment
-                return empty_at
-            time.sleep(poll)
-    finally:
-        admin.close()
-    raise FiulinkError(f"the worker did not join its consumer group within {timeout:.0f}s")
-
-
-def _interleave(groups: list[list[str]]) -> list[list[str]]:
+def interleave(groups: list[list[str]]) -> list[list[str]]:
     n = max(map(len, groups))
     return [[g[i] for g in groups if i < len(g)] for i in range(n)]
 
@@ -238,6 +184,10 @@ def _print_summary(sm: dict[str, Any]) -> None:
     say(f"    reports processed      {sm['reports_processed']} of {sm['reports']}")
     say(f"    planted hits found     {sm['recall']:.1%} recall; precision {sm['precision']:.1%} "
         f"({sm['precision_excluding_pre_hot']:.1%} without the {sm['hits_before_tokens_turned_hot']} hits made before a token turned hot)")  # fmt: skip
+    if sm["hits_before_tokens_turned_hot"]:
+        say("    (a shared exchange wallet links every report holding it until it is seen too often and turns "
+            "hot; the hits made before that are real shared identifiers, not planted links, and cannot be "
+            "taken back: a smaller hot threshold makes fewer of them)")  # fmt: skip
     say(
         f"    latency publish->note  p50 {sm['latency_p50_s'] * 1000:.0f} ms, p99 {sm['latency_p99_s'] * 1000:.0f} ms"
     )

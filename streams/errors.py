@@ -20,8 +20,29 @@ class ConfigError(FiulinkError):
     """Settings, policy or environment are wrong or missing."""
 
 
+class InputError(FiulinkError):
+    """A command was given a value or an input file it cannot use (the environment: ConfigError)."""
+
+
 class BrokerError(FiulinkError):
     """The embedded broker cannot be started, reached or stopped."""
+
+
+class KafkaAccessError(BrokerError):
+    """Kafka was reached but refused: no such topic, not allowed to read it or to use a group,
+    or not read to its end in time."""
+
+
+class SnapshotError(FiulinkError):
+    """A snapshot cannot be opened, loaded, found or queried."""
+
+
+class WorkerError(FiulinkError):
+    """A worker process exited or did not join its consumer group in time."""
+
+
+class ConsentError(FiulinkError):
+    """A consent answer that may not be sent (not asked, asked of another FIU, answered already)."""
 
 
 class InvalidIdentifierError(FiulinkError):

@@ -10,7 +10,7 @@ The hub's own checks, called as they are (``streams.core.validate.validate_repor
   shape does not have (``"wallet"`` for ``"wallets"``: ignored, so its identifiers never match).
   ``--strict`` rejects a report with warnings instead.
 
-The known keys come from ``schemas/StrReport.avsc``, the shape the hub reads, at every level.
+The known keys come from ``streams/schemas/StrReport.avsc``, the shape the hub reads, at every level.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from typing import Any
 
 from streams.core.identifiers.bech32 import encode_segwit
 from streams.core.identifiers.evm import eip55_checksum
+from streams.errors import InputError
 
 FIU_CODES = ["FR", "DE", "NL", "SG", "IT", "ES", "BE", "AT", "PL", "SE", "PT", "IE", "LU", "CH", "GB", "JP"]
 PEOPLE = [
@@ -117,7 +118,9 @@ class _Gen:
 
 def generate(n_fius: int, n_reports: int, seed: int, out: Path, hot_threshold: int = 10) -> dict[str, Any]:
     if not 2 <= n_fius <= len(FIU_CODES):
-        raise ValueError(f"--fius must be between 2 and {len(FIU_CODES)}")
+        raise InputError(f"--fius must be between 2 and {len(FIU_CODES)}, not {n_fius}")
+    if n_reports < 1:
+        raise InputError(f"--reports must be at least 1, not {n_reports}")
     fius = FIU_CODES[:n_fius]
     g = _Gen(fius, seed)
     rows: dict[str, list[dict[str, Any]]] = {f: [] for f in fius}

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from streams.codec import codec
 from streams.config import Settings
-from streams.core.extract import identifiers_of
+from streams.core.at_source import tokenize_at_source
 from streams.core.tokens import Tokenizer
 from streams.feed_check import JSON_ARRAY, check_line
 from streams.kafka.clients import producer
@@ -77,28 +77,6 @@ class Kept:
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def tokenize_at_source(report: dict[str, Any], tokenizer: Tokenizer) -> dict[str, Any]:
-    """Replace every raw identifier with its token: only tokens leave the FIU."""
-    found, _ = identifiers_of(report)
-    tokens = [{"kind": k, "token": tokenizer(k, v)} for k, v in found]
-    subjects = [
-        {
-            **s,
-            "names": [],
-            "birth_date": None,
-            "documents": [],
-            "emails": [],
-            "phones": [],
-            "accounts": [],
-            "lei": None,
-            "wallets": [],
-        }
-        for s in report["subjects"]
-    ]
-    txs = [{**t, "tx_hash": None, "from_address": None, "to_address": None} for t in report["transactions"]]
-    return {**report, "subjects": subjects, "transactions": txs, "tokens": report["tokens"] + tokens}
-
-
 def _general(path: str, reason: str) -> str:
     """A problem without its list indices and values, to count alike problems together."""
     where = re.sub(r"\[\d+\]", "[]", path) or "<record>"
@@ -116,8 +94,10 @@ class Publisher:
         err: TextIO | None = None,
         progress_every: float = 2.0,
         rate: float | None = None,
+        goaml: Any = None,  # streams.goaml.feed.GoamlInput: which files are goAML, and how to convert them
     ) -> None:
         self.settings = settings
+        self.goaml = goaml
         self.rate = rate
         self.strict = strict
         self.dry_run = dry_run
@@ -159,7 +139,7 @@ class Publisher:
         self.stats.seconds = time.monotonic() - start
         return self.stats
 
-    def _note(self, kept: Kept, where: str, line: str, errors: Problems, warnings: Problems, *,
+    def note_problems(self, kept: Kept, where: str, line: str, errors: Problems, warnings: Problems, *,
               quiet: bool = False) -> bool:  # fmt: skip
         """Name each problem (on stderr unless ``quiet``) and keep the line: in the rejects file
         when it is rejected, in the warnings file when it is published. True if rejected."""
@@ -183,7 +163,12 @@ class Publisher:
     def _publish_file(self, path: Path, start: float) -> None:
         kept = Kept()
         try:
-            self._read_file(path, start, kept)
+            if self.goaml is not None and self.goaml.applies(path):
+                from streams.goaml.feed import read_goaml
+
+                read_goaml(self, self.goaml, path, start, kept)
+            else:
+                self._read_file(path, start, kept)
         finally:
             for out, entries, what in ((rejects_path(path), kept.rejects, "rejected line(s)"),
                                        (warnings_path(path), kept.warnings, "line(s) published with warnings")):  # fmt: skip
@@ -213,16 +198,18 @@ class Publisher:
                         if lineno == array_at
                         else f"{JSON_ARRAY} (the array begins at line {array_at})"
                     )
-                    self._note(kept, where, raw, [("", why)], [], quiet=lineno != array_at)
+                    self.note_problems(kept, where, raw, [("", why)], [], quiet=lineno != array_at)
                     continue
                 checked = check_line(line)
                 record, errors = checked.record, list(checked.errors)
                 if record is not None:
-                    errors += self._no_feed(record)
-                if (errors or checked.warnings) and self._note(kept, where, raw, errors, checked.warnings):
+                    errors += self.no_feed(record)
+                if (errors or checked.warnings) and self.note_problems(
+                    kept, where, raw, errors, checked.warnings
+                ):
                     continue
                 assert record is not None  # no errors: validate_report built it
-                self._send(record)
+                self.send_report(record)
                 now = time.monotonic()
                 if self.rate:  # a steady offered rate: wait until this record is due
                     ahead = start + self.stats.published / self.rate - now
@@ -240,7 +227,7 @@ class Publisher:
         elif array_at is not None and lines > 1:
             self.say(f"{path}: the other {lines - 1} line(s) of the array rejected as well")
 
-    def _no_feed(self, record: dict[str, Any]) -> Problems:
+    def no_feed(self, record: dict[str, Any]) -> Problems:
         """The error of a report whose FIU has no feed topic (said once per topic); none in a dry run."""
         topic = self.settings.topics.feed(record["fiu"])
         if self.topics is None or topic in self.topics:
@@ -253,7 +240,7 @@ class Publisher:
             )
         return [("fiu", f"no feed topic {topic} for this FIU")]
 
-    def _send(self, record: dict[str, Any]) -> None:
+    def send_report(self, record: dict[str, Any]) -> None:
         """Send one checked report to its FIU's feed (counted only, in a dry run)."""
         topic = self.settings.topics.feed(record["fiu"])
         if self.tokenizer is not None:

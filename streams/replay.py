@@ -15,7 +15,7 @@ from streams.core.policy import SharingPolicy
 from streams.core.sightings import sightings_of
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
-from streams.kafka.topics import Topics
+from streams.topics import Topics
 
 
 def replay(reports: Iterable[dict[str, Any]], key: bytes, policy: SharingPolicy, rules: CorrelationRules,

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from streams.codec import codec
 from streams.config import Settings
-from streams.errors import DecodeError, FiulinkError
+from streams.errors import DecodeError, KafkaAccessError
 from streams.kafka.clients import consumer
 from streams.kafka.topics import existing_topics
 
@@ -26,7 +26,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _partitions(c: Any, topic: str, timeout: float = 15.0) -> set[int]:
+def partitions_of(c: Any, topic: str, timeout: float = 15.0) -> set[int]:
     """A fresh consumer's metadata may not hold the topic yet: ask until it does."""
     deadline = time.monotonic() + timeout
     while True:
@@ -34,7 +34,7 @@ def _partitions(c: Any, topic: str, timeout: float = 15.0) -> set[int]:
         if parts:
             return set(parts)
         if time.monotonic() > deadline:
-            raise FiulinkError(f"no partition metadata for {topic} after {timeout:.0f}s")
+            raise KafkaAccessError(f"no partition metadata for {topic} after {timeout:.0f}s")
         c.topics()  # forces a metadata refresh
         time.sleep(0.1)
 
@@ -55,15 +55,17 @@ def resolve_topics(settings: Settings, topics: list[str], fiu: str | None) -> li
             out.append(t)
     missing = [t for t in out if t not in known]
     if missing:
-        raise FiulinkError(
+        raise KafkaAccessError(
             f"no such topic: {', '.join(missing)}", hint="list them with `fiulink topics list`"
         )
     if not out:
-        raise FiulinkError("no topics to tail", hint="create them with `fiulink topics create --policy FILE`")
+        raise KafkaAccessError(
+            "no topics to tail", hint="create them with `fiulink topics create --policy FILE`"
+        )
     return out
 
 
-class NotReadableError(FiulinkError):
+class NotReadableError(KafkaAccessError):
     """The principal may not read the topic (its ACLs do not allow READ)."""
 
 
@@ -79,14 +81,14 @@ def read_to_end(settings: Settings, topic: str, *, timeout: float = 15.0) -> lis
     c = consumer(settings, auto_offset_reset="earliest")
     out: list[dict[str, Any]] = []
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(_partitions(c, topic, timeout))]
+        tps = [TopicPartition(topic, p) for p in sorted(partitions_of(c, topic, timeout))]
         c.assign(tps)
         ends = c.end_offsets(tps)
         c.seek_to_beginning(*tps)
         deadline = time.monotonic() + timeout
         while any(c.position(tp) < ends[tp] for tp in tps):
             if time.monotonic() > deadline:
-                raise FiulinkError(f"could not read {topic} to its end within {timeout:.0f}s")
+                raise KafkaAccessError(f"could not read {topic} to its end within {timeout:.0f}s")
             for msgs in c.poll(timeout_ms=300, max_records=5000).values():
                 for m in msgs:
                     if m.value is None or m.offset >= ends[TopicPartition(m.topic, m.partition)]:
@@ -98,7 +100,7 @@ def read_to_end(settings: Settings, topic: str, *, timeout: float = 15.0) -> lis
     except TopicAuthorizationFailedError as exc:
         raise NotReadableError(f"not allowed to read {topic}") from exc
     except KafkaError as exc:
-        raise FiulinkError(f"could not read {topic}: {type(exc).__name__}: {exc}") from exc
+        raise KafkaAccessError(f"could not read {topic}: {type(exc).__name__}: {exc}") from exc
     finally:
         c.close()
     return out
@@ -126,7 +128,7 @@ def tail(
     if group:
         c.subscribe(topics)
     else:
-        tps = [TopicPartition(t, p) for t in topics for p in sorted(_partitions(c, t))]
+        tps = [TopicPartition(t, p) for t in topics for p in sorted(partitions_of(c, t))]
         c.assign(tps)
         (c.seek_to_beginning if from_beginning else c.seek_to_end)(*tps)
     seen: set[str] = set()
@@ -164,3 +166,22 @@ def tail(
     finally:
         c.close()
     return count
+
+
+def read_all(
+    settings: Settings, topics: list[str], idle: float = 2.0
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """(topic, kafka timestamp ms, record) for everything on ``topics``."""
+    from kafka import TopicPartition
+
+    c = consumer(settings, auto_offset_reset="earliest")
+    tps = [TopicPartition(t, p) for t in topics for p in sorted(partitions_of(c, t))]
+    c.assign(tps)
+    c.seek_to_beginning(*tps)
+    dec, out, last = codec(), [], time.monotonic()
+    while time.monotonic() - last < idle:
+        for tp, msgs in c.poll(timeout_ms=300, max_records=5000).items():
+            last = time.monotonic()
+            out.extend((tp.topic, m.timestamp, dec.decode(m.value)[1]) for m in msgs)
+    c.close()
+    return out

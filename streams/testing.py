@@ -26,7 +26,7 @@ FIULINK = [sys.executable, "-m", "streams"]
 def report(
     report_id: str, fiu: str, *, sharing: str = "auto", restrictions: Iterable[str] = (), **subject: Any
 ) -> dict[str, Any]:
-    """A minimal valid STR in the DESIGN.md JSON shape with one person subject."""
+    """A minimal valid STR in the JSON shape of docs/feed.md with one person subject."""
     return {
         "report_id": report_id,
         "fiu": fiu,
@@ -40,6 +40,27 @@ def report(
         ],
         "narrative": "narrative that must stay with the reporting FIU",
     }
+
+
+def policy_text(
+    fius: Iterable[str],
+    *,
+    auto: Iterable[tuple[str, str]] = (),
+    consent: Iterable[tuple[str, str]] = (),
+    deny: Iterable[tuple[str, str]] = (),
+    default: str = "deny",
+    purposes: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """A sharing policy (TOML): its members, the default and one agreement per pair, in the order
+    auto, consent, deny; ``purposes`` adds a purpose to a pair's agreement."""
+    lines = [f"fius = [{', '.join(json.dumps(f) for f in fius)}]", f'default = "{default}"']
+    for mode, pairs in (("auto", auto), ("consent", consent), ("deny", deny)):
+        for a, b in pairs:
+            lines += ["", "[[agreement]]", f'fius = ["{a}", "{b}"]', f'mode = "{mode}"']
+            purpose = (purposes or {}).get((a, b))
+            if purpose:
+                lines.append(f"purpose = {json.dumps(purpose)}")
+    return "\n".join(lines) + "\n"
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any] | str]) -> Path:
@@ -95,7 +116,7 @@ class Hub:
         return p
 
     def stop_workers(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        from streams.demo import stop_processes
+        from streams.processes import stop_processes
 
         stop_processes(self.workers, sig, timeout)
         self.workers.clear()
@@ -197,7 +218,12 @@ class SecureHub:
     def conf(self, principal: str) -> dict[str, Any]:
         from streams.kafka import secure
 
-        return {"bootstrap_servers": self.bootstrap, **secure.client_config(self.settings, principal)}
+        return {
+            "bootstrap_servers": self.bootstrap,
+            **self.settings.as_principal(
+                principal, secure.principal_password(self.settings, principal)
+            ).client_options(),
+        }
 
     def env_of(self, principal: str) -> dict[str, str]:
         from streams.kafka import secure
@@ -225,7 +251,7 @@ def started_secure_hub(tmp: Path, policy: str, **env_extra: str) -> Iterator[Sec
         "FIULINK_HOME": str(tmp / "home"),
         "FIULINK_BOOTSTRAP": f"127.0.0.1:{port}",
         "FIULINK_TOPIC_PREFIX": "fiulink.",
-        "FIULINK_TOKEN_KEY": "secure-test-key",
+        "FIULINK_TOKEN_KEY": "secure-test-key-0123456789",
         **env_extra,
     }
     for k in ("FIULINK_SASL_USERNAME", "FIULINK_SASL_PASSWORD"):

@@ -14,7 +14,7 @@ import pytest
 
 from streams.config import Settings
 from streams.kafka.broker import EmbeddedBroker, free_port
-from streams.testing import Hub
+from streams.testing import Hub, policy_text
 
 
 @pytest.fixture(scope="session")
@@ -36,25 +36,9 @@ def hub(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Hub]:
     h.stop_workers()
 
 
-POLICY = """fius = ["FR", "DE", "IT", "NL", "SG"]
-default = "deny"
-
-[[agreement]]
-fius = ["FR", "DE"]
-mode = "auto"
-
-[[agreement]]
-fius = ["DE", "IT"]
-mode = "auto"
-
-[[agreement]]
-fius = ["FR", "NL"]
-mode = "consent"
-
-[[agreement]]
-fius = ["DE", "NL"]
-mode = "auto"
-"""
+POLICY = policy_text(
+    ["FR", "DE", "IT", "NL", "SG"], auto=[("FR", "DE"), ("DE", "IT"), ("DE", "NL")], consent=[("FR", "NL")]
+)
 
 
 @pytest.fixture

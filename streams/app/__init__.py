@@ -1,5 +1,5 @@
-"""Faust wiring: app factory, topics, tables, agents. Thin: every decision is in streams.core."""
+"""Faust wiring: the topology (app, topics, tables, agents), batch handlers, retention. Thin: every decision is in streams.core."""
 
-from streams.app.factory import build_worker_app
+from streams.app.topology import build_worker_app
 
 __all__ = ["build_worker_app"]

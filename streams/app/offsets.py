@@ -1,4 +1,4 @@
-"""Offset bookkeeping that cannot skip a record across a rebalance (issue #7).
+"""Offset bookkeeping that cannot skip a record across a rebalance.
 
 Faust (faust-streaming 0.15.3, ``faust/transport/consumer.py``) tracks one ``_read_offset`` per
 partition and uses it for two things that race around a rebalance:
@@ -50,6 +50,7 @@ from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.types import TP, Message
 
 from streams.app.batches import pending, rejected_end
+from streams.app.framework import has_consumer
 
 log = logging.getLogger("fiulink.offsets")
 
@@ -201,7 +202,7 @@ class HardenedConsumer(AIOKafkaConsumer):
 def harden_offsets(app: faust.App) -> faust.App:
     """Make ``app`` consume with :class:`HardenedConsumer`. Call before the consumer exists
     (before the worker starts); returns ``app``."""
-    if app._consumer is not None:
+    if has_consumer(app):
         raise RuntimeError("harden_offsets must run before the app's consumer is created")
     app.transport.Consumer = HardenedConsumer
     return app

@@ -2,7 +2,7 @@
 
 aiokafka's ``send`` costs a coroutine, a metadata check, a partitioner call and a future per
 message; with ~4 output records per report (sightings, changelog records, matches,
-notifications, audit) that was a seventh of the worker's time. ``BatchSender`` groups a batch's
+notifications, audit) that was a large share of the worker's time (README, Performance). ``BatchSender`` groups a batch's
 output by topic-partition and appends each group to an aiokafka ``BatchBuilder`` (the record
 batch Kafka stores, built in C), then queues it with ``send_batch``: one future per
 partition per worker batch. Order is kept within a partition (aiokafka queues a partition's
@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from streams.app.crash import crash
+from streams.app.framework import default_partition, wait_on_metadata
 from streams.app.state import Send
 
 log = logging.getLogger("fiulink.worker")
@@ -32,12 +33,9 @@ log = logging.getLogger("fiulink.worker")
 OnWritten = dict[str, Callable[[int, int], None]]
 
 
-def crash(topic: str, partition: int, exc: BaseException) -> None:
+def refused_for_good(topic: str, partition: int, exc: BaseException) -> None:
     """Kafka refused a batch for good: exit before any commit can pass over it (crash-only)."""
-    log.critical(
-        "Kafka refused a batch for %s/%s: %r; exiting so the batch is read again", topic, partition, exc
-    )
-    os._exit(70)
+    crash("Kafka refused a batch for %s/%s: %r; exiting so the batch is read again", topic, partition, exc)
 
 
 class BatchSender:
@@ -49,7 +47,7 @@ class BatchSender:
         self,
         producer: Callable[[], Any],
         on_written: OnWritten | None = None,
-        on_failure: Callable[[str, int, BaseException], None] = crash,
+        on_failure: Callable[[str, int, BaseException], None] = refused_for_good,
     ) -> None:
         self.producer = producer
         self.on_written = on_written or {}
@@ -63,10 +61,10 @@ class BatchSender:
         groups: dict[tuple[str, int], list[tuple[bytes, bytes | None]]] = {}
         for topic, key, value, partition in out:
             if topic not in self._known:
-                await aio.client._wait_on_metadata(topic)
+                await wait_on_metadata(aio, topic)
                 self._known.add(topic)
             if partition is None:  # the producer's partitioner, as send() would
-                partition = aio._partition(topic, None, None, None, key, value)
+                partition = default_partition(aio, topic, key, value)
             groups.setdefault((topic, partition), []).append((key, value))
         for (topic, partition), records in groups.items():
             batch, n = aio.create_batch(), 0
@@ -103,7 +101,7 @@ async def finish(work: Awaitable[None]) -> None:
     cancellation on. A worker that stops cancels its agents, and Faust acks a batch's events as
     the agent's loop unwinds, then commits: a batch whose output was half queued would be
     committed with the rest of its output never sent. So a batch is always finished (or the
-    worker exits before any commit: ``crash``)."""
+    worker exits before any commit: ``streams.app.crash``)."""
     task = asyncio.ensure_future(work)
     cancelled = False
     while not task.done():
@@ -114,8 +112,7 @@ async def finish(work: Awaitable[None]) -> None:
                 break
             cancelled = True
     if task.cancelled():
-        log.critical("a batch was cancelled before its output was queued; exiting without committing it")
-        os._exit(70)
+        crash("a batch was cancelled before its output was queued; exiting without committing it")
     task.result()
     if cancelled:
         raise asyncio.CancelledError

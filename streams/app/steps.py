@@ -8,26 +8,22 @@ a DeadLetter naming topic/partition/offset, the field and the reason; nothing he
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from streams.codec.avro import Codec
-from streams.core.correlate import CorrelationRules, Store, step
-from streams.core.extract import identifiers_of
+from streams.core.clock import utcnow
+from streams.core.correlate import CorrelationRules, Store, step, touch
+from streams.core.extract import identifiers_with_fields
 from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide, refusal
-from streams.core.sightings import HEADER, Sighted, route, sightings_of, split
+from streams.core.sightings import HEADER, Sighted, route, sighted, sightings_of, split, wrong_feed
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
 from streams.errors import DecodeError, ValidationError
-from streams.kafka.topics import Topics
+from streams.topics import Topics
 
 Out = list[tuple[str, bytes, bytes]]
 MAX_PAYLOAD = 64 * 1024
 MAX_LISTED = 20  # identifier problems named in a report's one dead letter
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Steps:
@@ -88,10 +84,10 @@ class Steps:
             field, why = problems[0]
             reason = "; ".join(f"{p}: {w}" for p, w in problems)
             return None, [self.dead_letter(topic, partition, offset, value, reason, field)]
-        if feed_fiu is not None and record["fiu"] != feed_fiu:
-            reason = f"report {record['report_id']} says fiu={record['fiu']} but came on the {feed_fiu} feed"
+        reason = wrong_feed(record, feed_fiu)
+        if reason is not None:
             return None, [self.dead_letter(topic, partition, offset, value, reason, "fiu")]
-        found, bad = identifiers_of(record)
+        found, bad = identifiers_with_fields(record)
         out: Out = []
         if bad:  # left out of matching, recorded (one dead letter per report, listing each); the
             # report's other identifiers still match
@@ -103,25 +99,9 @@ class Steps:
             )
             first = next((path for path, _ in bad if path), "")
             out.append(self.dead_letter(topic, partition, offset, None, reason, first, stage="identifier"))
-        tokens = [(k, self.tokenize(k, v)) for k, v in found]
-        tokens.extend((t["kind"], t["token"]) for t in record["tokens"])
-        seen: set[str] = set()
-        unique = []
-        for kind, token in tokens:
-            if token not in seen:
-                seen.add(token)
-                unique.append({"kind": kind, "token": token})
-        h = record["handling"]
-        sighted = {
-            "fiu": record["fiu"],
-            "report_id": record["report_id"],
-            "sharing": h["sharing"],
-            "restrictions": h["restrictions"],
-            "submitted_at": record["submitted_at"],
-            "source_ts": ts_ms,
-            "tokens": unique,
-        }
-        return (sighted if unique else None), out
+        tokens = [(k, self.tokenize(k, v), fields) for k, v, fields in found]
+        tokens.extend((t["kind"], t["token"], t.get("fields") or []) for t in record["tokens"])
+        return sighted(record, tokens, ts_ms), out
 
     def sighting_batches(self, reports: Iterable[Sighted]) -> Out:
         """SightingBatch messages, one per sightings partition (more if large); the key is the
@@ -193,8 +173,8 @@ class Steps:
             new_state, outcome = decide(state, rec, self.policy, utcnow())
         else:
             new_state, outcome = answer_consent(state, rec, self.policy, utcnow())
-        if new_state is not None and ts_ms:
-            new_state["last_ms"] = max(int(new_state.get("last_ms", 0)), ts_ms)
+        if new_state is not None:
+            touch(new_state, ts_ms)
         return new_state, self._outcome(outcome)
 
     def _outcome(self, outcome: Outcome) -> Out:

@@ -1,7 +1,8 @@
 """Schema loading and Avro single-object encoding.
 
 Every message names its writer schema by fingerprint, so no registry is needed. Decoding knows
-the current schemas and the committed previous versions (``schemas/previous``) and resolves old
+the current schemas and the committed previous versions (``streams/schemas/previous``, package
+data read with ``importlib.resources``) and resolves old
 writers to the current reader schema; an unknown fingerprint is a clear ``DecodeError``.
 """
 
@@ -12,6 +13,7 @@ import json
 import os
 import struct
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +21,11 @@ import fastavro
 from fastavro.schema import to_parsing_canonical_form
 from fastavro.validation import ValidationError, validate
 
-from streams.config import PROJECT_ROOT
-from streams.errors import DecodeError, EncodeError, FiulinkError
+from streams.errors import ConfigError, DecodeError, EncodeError
 
 MAGIC = b"\xc3\x01"
-SCHEMA_DIR = Path(os.environ.get("FIULINK_SCHEMAS", PROJECT_ROOT / "schemas"))
-#: FIULINK_STRICT_ENCODE=1 validates every record, even those ``check=False`` trusts (the test
-#: suite sets it, so fiulink's own record builders are checked against the schemas there).
-STRICT = os.environ.get("FIULINK_STRICT_ENCODE", "") == "1"
+#: the schemas shipped in the package (an installed wheel has them too)
+SCHEMA_DIR = Path(str(resources.files("streams") / "schemas"))
 _EMPTY = 0xC15D213AA4D7A795
 _TABLE = []
 for _i in range(256):
@@ -47,7 +46,11 @@ def fingerprint(canonical_form: str) -> bytes:
 class Codec:
     """Encoder/decoder for all fiulink record types; parse schemas once, reuse everywhere."""
 
-    def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
+    def __init__(self, schema_dir: Path = SCHEMA_DIR, *, strict: bool | None = None) -> None:
+        #: validate every record, even those ``check=False`` trusts. Unless given, from
+        #: FIULINK_STRICT_ENCODE=1 (read here, not at import): the test suite sets it, so
+        #: fiulink's own record builders are checked against the schemas there.
+        self.strict = os.environ.get("FIULINK_STRICT_ENCODE", "") == "1" if strict is None else strict
         self.schemas: dict[str, Any] = {}
         self.prefix: dict[str, bytes] = {}
         self._by_fp: dict[bytes, tuple[str, Any]] = {}
@@ -65,19 +68,19 @@ class Codec:
             fp = fingerprint(to_parsing_canonical_form(raw))
             self._by_fp.setdefault(fp, (raw["name"], fastavro.parse_schema(raw)))
         if not self.schemas:
-            raise FiulinkError(f"no Avro schemas found in {schema_dir}")
+            raise ConfigError(f"no Avro schemas found in {schema_dir}")
 
     def encode(self, name: str, record: dict[str, Any], *, check: bool = True) -> bytes:
         """Validate (fastavro alone would write a str as an array of characters, or truncate a
         float into a long) and encode; a record that does not fit its schema is an EncodeError.
         ``check=False`` is for records built to the schema by fiulink's own code on hot paths
-        (the publisher after ``validate_report``, the worker's steps): the check costs ~4x the
-        encoding of a report. ``STRICT`` overrides it."""
+        (the publisher after ``validate_report``, the worker's steps): the check costs several
+        times the encoding of a report. A ``strict`` codec checks every record anyway."""
         schema = self.schemas.get(name)
         if schema is None:
             raise EncodeError(f"unknown record type {name!r}; known: {', '.join(sorted(self.schemas))}")
         try:
-            if check or STRICT:
+            if check or self.strict:
                 validate(record, schema, raise_errors=True, strict=True)
         except (ValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise EncodeError(f"cannot encode {name}: {exc}") from exc

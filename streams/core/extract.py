@@ -1,7 +1,9 @@
 """From a validated report to its matchable identifiers: (kind, canonical value) pairs.
 
 An identifier that fails validation is left out and reported as (field path, reason); the
-report's other identifiers still match.
+report's other identifiers still match. ``identifiers_with_fields`` also says where in the
+report each identifier was found (``subjects[0].wallets[1].address``): a hit tells its recipient
+which of its own fields matched, which reveals nothing of the counterpart.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from streams.core import identifiers as ids
 from streams.errors import InvalidIdentifierError
 
 Identifier = tuple[str, str]
+Located = tuple[str, str, list[str]]  # kind, canonical value, the fields it was found in
 Problems = list[tuple[str, str]]
 
 MAX_IDENTIFIERS = 1_000  # identifier values normalised per report; beyond: left out, one problem
+MAX_FIELDS = 5  # fields kept per identifier (the first ones, in report order)
 
 
 def _wallet(chain: str, address: str) -> str:
@@ -30,7 +34,7 @@ def _tx(chain: str, tx_hash: str) -> str:
 
 class _Collector:
     def __init__(self) -> None:
-        self.found: dict[Identifier, None] = {}
+        self.found: dict[Identifier, list[str]] = {}
         self.problems: Problems = []
         self.tried = 0
 
@@ -44,12 +48,21 @@ class _Collector:
             self.problems.append((path, exc.reason))
             return
         if canonical:
-            self.found.setdefault((kind, canonical), None)
+            fields = self.found.setdefault((kind, canonical), [])
+            if len(fields) < MAX_FIELDS:
+                fields.append(path)
 
 
 def identifiers_of(report: dict[str, Any]) -> tuple[list[Identifier], Problems]:
     """Every distinct (kind, canonical) of the report, in a stable order, and the rejected ones.
     At most ``MAX_IDENTIFIERS`` values are looked at; the rest are one problem."""
+    found, problems = identifiers_with_fields(report)
+    return [(kind, value) for kind, value, _ in found], problems
+
+
+def identifiers_with_fields(report: dict[str, Any]) -> tuple[list[Located], Problems]:
+    """As ``identifiers_of``, each with the report fields it was found in (at most
+    ``MAX_FIELDS``, in report order)."""
     c = _Collector()
     fiu = report["fiu"]
     for i, s in enumerate(report.get("subjects") or ()):
@@ -91,6 +104,6 @@ def identifiers_of(report: dict[str, Any]) -> tuple[list[Identifier], Problems]:
                 "",
                 f"{c.tried} identifiers, more than the {MAX_IDENTIFIERS} matched per report: "
                 f"the last {c.tried - MAX_IDENTIFIERS} were left out",
-            ),  # fmt: skip
+            ),
         )
-    return list(c.found), c.problems
+    return [(kind, value, fields) for (kind, value), fields in c.found.items()], c.problems

@@ -1,4 +1,4 @@
-"""The sharing policy (TOML, DESIGN.md) and the decisions it makes on a match.
+"""The sharing policy (TOML, README "Configuration") and the decisions it makes on a match.
 
 ``decide(link_state, match, policy, now)`` and ``answer_consent(link_state, answer, policy, now)``
 are pure: they return the new per-match state and an ``Outcome`` (notifications to send,
@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from streams.core.records import AuditDecision, ConsentAnswer, LinkState, Match, Notification, ReportRef
 from streams.core.tokens import stable_id
 from streams.errors import PolicyError
 
 Record = dict[str, Any]
 MODES = ("auto", "consent", "deny")
+MAX_MESSAGE = 500  # characters of a refusing FIU's note to the requester
 DEFAULT_PURPOSE = "FIU-to-FIU intelligence exchange on suspected ML/TF; no onward use without prior consent"
 
 
@@ -103,19 +105,20 @@ class SharingPolicy:
 
 @dataclass
 class Outcome:
-    notifications: list[Record] = field(default_factory=list)
-    audit: list[Record] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    audit: list[AuditDecision] = field(default_factory=list)
 
 
 def _note(
     kind: str,
-    match: Record,
-    recipient: Record,
-    counterpart: Record | None,
+    match: Match,
+    recipient: ReportRef,
+    counterpart: ReportRef | None,
     now: str,
     purpose: str | None = None,
     restrictions: list[str] | None = None,
-) -> Record:
+    agreement: str | None = None,
+) -> Notification:
     nid = stable_id(kind, match["match_id"], recipient["fiu"], recipient["report_id"])
     return {
         "notification_id": nid,
@@ -132,34 +135,53 @@ def _note(
         "restrictions": list(restrictions or []),
         "created_at": now,
         "source_ts": match.get("source_ts", 0),
+        "recipient_fields": list(recipient.get("fields") or ()),
+        "agreement": agreement,
+        "message": None,
     }
 
 
-def _audit(
-    out: Outcome,
-    policy: SharingPolicy,
-    match_id: str,
-    decision: str,
-    reason: str,
-    now: str,
-    recipient: str | None = None,
-    counterpart: str | None = None,
-    note: Record | None = None,
-) -> None:
-    did = stable_id("audit", match_id, decision, recipient or "", counterpart or "")
-    out.audit.append(
-        {
-            "decision_id": did,
-            "match_id": match_id,
-            "decision": decision,
-            "reason": reason,
-            "recipient_fiu": recipient,
-            "counterpart_fiu": counterpart,
-            "notification_id": note["notification_id"] if note else None,
-            "policy_version": policy.version,
-            "created_at": now,
-        }
-    )
+def agreement_of(a: str, b: str, mode: str, report_consent: bool = False) -> str:
+    """How a notice between ``a`` and ``b`` was decided, for people: 'DE-FR auto',
+    'DE-FR consent', or 'DE-FR auto; report consent' when the revealed report asked for consent."""
+    text = f"{'-'.join(sorted((a, b)))} {mode}"
+    return f"{text}; report consent" if report_consent and mode != "consent" else text
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The audit trail of one match's decisions: ``audit(decision, reason, recipient=...,
+    counterpart=..., note=...)`` appends an AuditDecision record to ``out``, its id stable across
+    replays (match, decision, recipient, counterpart)."""
+
+    out: Outcome
+    policy: SharingPolicy
+    match_id: str
+    now: str
+
+    def __call__(
+        self,
+        decision: str,
+        reason: str,
+        *,
+        recipient: str | None = None,
+        counterpart: str | None = None,
+        note: Notification | None = None,
+    ) -> None:
+        did = stable_id("audit", self.match_id, decision, recipient or "", counterpart or "")
+        self.out.audit.append(
+            {
+                "decision_id": did,
+                "match_id": self.match_id,
+                "decision": decision,
+                "reason": reason,
+                "recipient_fiu": recipient,
+                "counterpart_fiu": counterpart,
+                "notification_id": note["notification_id"] if note else None,
+                "policy_version": self.policy.version,
+                "created_at": self.now,
+            }
+        )
 
 
 def refusal(owner: str | None, key: str, record: Record) -> tuple[str, str] | None:
@@ -180,7 +202,9 @@ def refusal(owner: str | None, key: str, record: Record) -> tuple[str, str] | No
     return None
 
 
-def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str) -> tuple[Record, Outcome]:
+def decide(
+    state: LinkState | None, match: Match, policy: SharingPolicy, now: str
+) -> tuple[LinkState, Outcome]:
     """Apply the policy to a match. Idempotent: a replayed match (a restart, or a second shared
     identifier of the same kind between the same two reports) yields the same notification ids
     again, which sinks dedupe; consent answers already given are honoured. The first token
@@ -196,16 +220,13 @@ def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str)
     if first_token != match["token"] or source_ts != match.get("source_ts", 0):
         match = {**match, "token": first_token, "source_ts": source_ts}
     mid, status = match["match_id"], match["status"]
+    audit = Audit(out, policy, mid, now)
     if status == "domestic":
         a, b = match["reports"]
-        _audit(
-            out,
-            policy,
-            mid,
+        audit(
             "domestic",
             f"{a['report_id']} and {b['report_id']} are both {a['fiu']}: recorded, not notified",
-            now,
-            a["fiu"],
+            recipient=a["fiu"],
         )
         return state, out
     if status == "hot":
@@ -213,15 +234,11 @@ def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str)
             if holder["fiu"] in policy.fius:
                 note = _note("hot_identifier", match, holder, None, now)
                 out.notifications.append(note)
-                _audit(
-                    out,
-                    policy,
-                    mid,
+                audit(
                     "suppressed_hot",
                     "token turned hot: one alert per FIU, no fan-out",
-                    now,
-                    holder["fiu"],
                     note=note,
+                    recipient=holder["fiu"],
                 )
         return state, out
     a, b = match["reports"]
@@ -229,29 +246,19 @@ def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str)
         mode, purpose = policy.mode(recipient["fiu"], revealed["fiu"])
         rf, cf = recipient["fiu"], revealed["fiu"]
         if mode == "deny":
-            _audit(
-                out,
-                policy,
-                mid,
+            audit(
                 "denied",
                 f"no sharing agreement between {rf} and {cf} (default {policy.default})",
-                now,
-                rf,
-                cf,
+                recipient=rf,
+                counterpart=cf,
             )
         elif revealed["sharing"] == "none":
-            _audit(
-                out,
-                policy,
-                mid,
-                "withheld",
-                f"{revealed['report_id']} has handling.sharing=none",
-                now,
-                rf,
-                cf,
+            audit(
+                "withheld", f"{revealed['report_id']} has handling.sharing=none", recipient=rf, counterpart=cf
             )
         elif mode == "consent" or revealed["sharing"] == "consent":
-            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"])
+            terms = agreement_of(rf, cf, mode, revealed["sharing"] == "consent")
+            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
             why = (
                 "consent agreement"
                 if mode == "consent"
@@ -260,38 +267,39 @@ def decide(state: Record | None, match: Record, policy: SharingPolicy, now: str)
             state["held"][cf] = hit
             if state["answers"].get(cf) is True:
                 out.notifications.append(hit)
-                _audit(
-                    out, policy, mid, "released", f"{why}; {cf} had already granted consent", now, rf, cf, hit
+                audit(
+                    "released",
+                    f"{why}; {cf} had already granted consent",
+                    recipient=rf,
+                    counterpart=cf,
+                    note=hit,
                 )
                 continue
             if state["answers"].get(cf) is False:  # refused before the match arrived: do not ask again
-                _audit(out, policy, mid, "refused", f"{why}; {cf} had already refused consent", now, rf, cf)
+                audit("refused", f"{why}; {cf} had already refused consent", recipient=rf, counterpart=cf)
                 continue
             request = _note(
-                "consent_request", match, revealed, recipient, now, purpose, revealed["restrictions"]
+                "consent_request", match, revealed, recipient, now, purpose, revealed["restrictions"], terms
             )
             out.notifications.append(request)
-            _audit(
-                out,
-                policy,
-                mid,
+            audit(
                 "held_for_consent",
                 f"{why}: waiting for {cf} to consent",
-                now,
-                rf,
-                cf,
-                request,
+                recipient=rf,
+                counterpart=cf,
+                note=request,
             )
         else:
-            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"])
+            terms = agreement_of(rf, cf, mode)
+            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
             out.notifications.append(hit)
-            _audit(out, policy, mid, "sent", f"auto agreement between {rf} and {cf}", now, rf, cf, hit)
+            audit("sent", f"auto agreement between {rf} and {cf}", recipient=rf, counterpart=cf, note=hit)
     return state, out
 
 
 def answer_consent(
-    state: Record | None, answer: Record, policy: SharingPolicy, now: str
-) -> tuple[Record | None, Outcome]:
+    state: LinkState | None, answer: ConsentAnswer, policy: SharingPolicy, now: str
+) -> tuple[LinkState | None, Outcome]:
     """A consent answer from ``answer['fiu']`` for the match: a grant releases the held hit.
 
     Only an answer to a request the hub made and nobody answered yet changes anything: an answer
@@ -301,39 +309,53 @@ def answer_consent(
     there is). The same answer again re-emits the same decision (at-least-once replays)."""
     out = Outcome()
     fiu, mid = answer["fiu"], answer["match_id"]
+    audit = Audit(out, policy, mid, now)
     if state is None or not state.get("decided"):
-        _audit(
-            out,
-            policy,
-            mid,
-            "ignored",
-            f"answer from {fiu} for a match the hub does not hold",
-            now,
-            None,
-            fiu,
-        )
+        audit("ignored", f"answer from {fiu} for a match the hub does not hold", counterpart=fiu)
         return None, out
     hit = state["held"].get(fiu)
     if hit is None:
-        _audit(
-            out, policy, mid, "ignored", f"no consent request pending for {fiu} on this match", now, None, fiu
-        )
+        audit("ignored", f"no consent request pending for {fiu} on this match", counterpart=fiu)
         return None, out
     if state["answers"].get(fiu) is True and not answer["granted"]:
         # a grant released the hit: a refusal cannot take it back. The same answer again is a
         # replay (a restart after the state was logged but before the release was sent): it
         # re-emits the same notice below; a grant after a refusal releases (a change of mind).
-        _audit(
-            out, policy, mid, "ignored", f"{fiu} had already granted consent on this match", now, None, fiu
-        )
+        audit("ignored", f"{fiu} had already granted consent on this match", counterpart=fiu)
         return None, out
     state["answers"][fiu] = bool(answer["granted"])
     if answer["granted"]:
         out.notifications.append(hit)
-        _audit(out, policy, mid, "released", f"{fiu} granted consent", now, hit["recipient_fiu"], fiu, hit)
+        audit("released", f"{fiu} granted consent", recipient=hit["recipient_fiu"], counterpart=fiu, note=hit)
     else:
+        # the waiting FIU learns of the refusal (not its reason, which stays in the audit, unless
+        # the refusing FIU wrote a message meant for it); a replayed refusal re-emits the same notice
+        refused_at = state.setdefault("refused_at", {}).setdefault(fiu, now)
+        note = refused_notice(hit, answer.get("message"), refused_at)
+        out.notifications.append(note)
         reason = answer.get("reason") or "no reason given"
-        _audit(
-            out, policy, mid, "refused", f"{fiu} refused consent: {reason}", now, hit["recipient_fiu"], fiu
+        audit(
+            "refused",
+            f"{fiu} refused consent: {reason}",
+            recipient=hit["recipient_fiu"],
+            counterpart=fiu,
+            note=note,
         )
     return state, out
+
+
+def refused_notice(hit: Notification, message: str | None, now: str) -> Notification:
+    """The held ``hit``'s recipient is told its counterpart refused: its own report, the match,
+    the counterpart FIU and the refusing FIU's message if any; never the counterpart's report."""
+    text = (message or "").strip()[:MAX_MESSAGE] or None
+    return {
+        **hit,
+        "notification_id": stable_id(
+            "consent_refused", hit["match_id"], hit["recipient_fiu"], hit["recipient_report_id"] or ""
+        ),
+        "type": "consent_refused",
+        "counterpart_report_id": None,
+        "confidence": None,
+        "created_at": now,
+        "message": text,
+    }

@@ -12,11 +12,47 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
-Sighted = dict[str, Any]  # fiu, report_id, sharing, restrictions, submitted_at, source_ts, tokens
+from streams.core.records import SightedReport, Sighting, TokenRef
+
+Sighted = SightedReport  # the name the worker's steps use
 HEADER = ("fiu", "report_id", "sharing", "restrictions", "submitted_at", "source_ts")
 MAX_TOKENS = 1000  # per message: keeps a batch message well under Kafka's 1 MB default
+
+
+def wrong_feed(report: dict[str, Any], feed_fiu: str | None) -> str | None:
+    """Why ``report`` may not be taken from ``feed_fiu``'s feed (None: it may): a report arrives
+    on its own FIU's feed, so one FIU cannot report in another's name."""
+    if feed_fiu is not None and report["fiu"] != feed_fiu:
+        return f"report {report['report_id']} says fiu={report['fiu']} but came on the {feed_fiu} feed"
+    return None
+
+
+def sighted(
+    report: dict[str, Any], tokens: Iterable[tuple[str, str, list[str]]], source_ts: int
+) -> Sighted | None:
+    """What the hub keeps of a validated report: its handling and its (kind, token, fields)
+    triples, each token once (first kind and fields win), and the log time it arrived; None if it
+    has no token at all."""
+    seen: set[str] = set()
+    unique: list[TokenRef] = []
+    for kind, token, fields in tokens:
+        if token not in seen:
+            seen.add(token)
+            unique.append({"kind": kind, "token": token, "fields": fields})
+    if not unique:
+        return None
+    h = report["handling"]
+    return {
+        "fiu": report["fiu"],
+        "report_id": report["report_id"],
+        "sharing": h["sharing"],
+        "restrictions": h["restrictions"],
+        "submitted_at": report["submitted_at"],
+        "source_ts": source_ts,
+        "tokens": unique,
+    }
 
 
 def route(token: str, partitions: int) -> int:
@@ -31,22 +67,25 @@ def split(reports: Iterable[Sighted], partitions: int, max_tokens: int = MAX_TOK
     counts: dict[int, int] = {}
     done: list[list[Sighted]] = []
     for r in reports:
-        per: dict[int, list[dict[str, str]]] = {}
+        row = cast(dict[str, Any], r)
+        per: dict[int, list[TokenRef]] = {}
         for t in r["tokens"]:
             per.setdefault(route(t["token"], partitions), []).append(t)
         for p, tokens in per.items():
             if counts.get(p, 0) + len(tokens) > max_tokens and open_.get(p):
                 done.append(open_.pop(p))
                 counts[p] = 0
-            open_.setdefault(p, []).append({**{k: r[k] for k in HEADER}, "tokens": tokens})
+            open_.setdefault(p, []).append(cast(Sighted, {**{k: row[k] for k in HEADER}, "tokens": tokens}))
             counts[p] = counts.get(p, 0) + len(tokens)
     done.extend(open_.values())
     return done
 
 
-def sightings_of(batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def sightings_of(batch: dict[str, Any]) -> Iterator[Sighting]:
     """A SightingBatch -> one flat Sighting record per token, in order."""
     for r in batch["reports"]:
-        head = {k: r[k] for k in HEADER}
+        head: dict[str, Any] = {k: r[k] for k in HEADER}
         for t in r["tokens"]:
-            yield {**head, "kind": t["kind"], "token": t["token"]}
+            yield cast(
+                Sighting, {**head, "kind": t["kind"], "token": t["token"], "fields": t.get("fields") or []}
+            )

@@ -1,4 +1,4 @@
-"""Validation of STR input (the DESIGN.md JSON shape) into the Avro ``StrReport`` shape.
+"""Validation of STR input (the JSON Lines shape of docs/feed.md) into the Avro ``StrReport`` shape.
 
 ``validate_report`` reports every problem of a record at once, each as (field path, reason), and
 fills the defaults of absent optional fields so the result encodes as-is.
@@ -146,7 +146,8 @@ def validate_report(obj: Any) -> tuple[dict[str, Any] | None, Problems]:
             c.text(t, "token", f"{path}.token", required=True),
         )
         if kind and token:
-            tokens.append({"kind": kind, "token": token})
+            fields = c.strings(t, "fields", f"{path}.fields")[:5]
+            tokens.append({"kind": kind, "token": token, "fields": fields})
     typologies = c.strings(obj, "typologies", "typologies")
     narrative = c.text(obj, "narrative", "narrative")
     if not subjects and not transactions and not tokens and "subjects" not in dict(c.problems):

@@ -20,7 +20,6 @@ from pathlib import Path
 from streams.config import PROJECT_ROOT, Settings
 from streams.errors import BrokerError
 
-LIBS = Path(os.environ.get("FIULINK_KAFKA_LIBS", PROJECT_ROOT / ".kafka" / "libs"))
 LOG4J = PROJECT_ROOT / "kafka" / "log4j.properties"
 JAVA_OPTS = [
     "-Xms256m",
@@ -84,13 +83,13 @@ def _java() -> str:
     return java
 
 
-def _classpath() -> list[str]:
-    if not (LIBS / "kafka_2.13-3.9.2.jar").exists() and not any(LIBS.glob("kafka_2.13-*.jar")):
+def _classpath(libs: Path) -> list[str]:
+    if not (libs / "kafka_2.13-3.9.2.jar").exists() and not any(libs.glob("kafka_2.13-*.jar")):
         raise BrokerError(
-            f"the Kafka jars are missing from {LIBS}",
-            hint="run `make setup` to fetch them from Maven Central",
+            f"the Kafka jars are missing from {libs}",
+            hint="run `make setup` to fetch them from Maven Central (or set FIULINK_KAFKA_LIBS)",
         )
-    return ["-cp", f"{LIBS}/*", f"-Dlog4j.configuration=file:{LOG4J}"]
+    return ["-cp", f"{libs}/*", f"-Dlog4j.configuration=file:{LOG4J}"]
 
 
 class EmbeddedBroker:
@@ -117,7 +116,7 @@ class EmbeddedBroker:
             admin = KafkaAdminClient(
                 bootstrap_servers=bootstrap,
                 request_timeout_ms=int(timeout * 1000),
-                **self.settings.extra.get("client", {}),
+                **self.settings.client_options(),
             )
         except Exception:
             return False
@@ -140,7 +139,7 @@ class EmbeddedBroker:
                 "no authentication and no ACLs",
                 hint="start it with `fiulink broker start --secure`",
             )
-        java, cp = _java(), _classpath()
+        java, cp = _java(), _classpath(self.settings.kafka_libs)
         port = port or self.settings.port
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
@@ -181,7 +180,7 @@ class EmbeddedBroker:
                 "-c",
                 str(props),
                 "--ignore-formatted",
-                *self.settings.extra.get("format_args", []),
+                *self.settings.broker_format_args,
             ]
             done = subprocess.run(fmt, capture_output=True, text=True)
             if done.returncode != 0:

@@ -11,7 +11,7 @@ from streams.errors import BrokerError
 def unreachable(settings: Settings, exc: Exception) -> BrokerError:
     """The error for a client that could not get through. kafka-python retries a refused SASL
     login until it times out, so with credentials set a timeout may well be a wrong password."""
-    user = settings.extra.get("client", {}).get("sasl_plain_username")
+    user = settings.sasl_username
     if user is None:
         return BrokerError(
             f"cannot reach Kafka at {settings.bootstrap}: {exc}",
@@ -37,7 +37,7 @@ def producer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-d
         "batch_size": 512 * 1024,
         "max_request_size": 2 * 1024 * 1024,
         "client_id": "fiulink-cli",
-        **settings.extra.get("client", {}),
+        **settings.client_options(),
         **overrides,
     }
     try:
@@ -56,7 +56,7 @@ def consumer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-d
         "enable_auto_commit": False,
         "client_id": "fiulink-cli",
         "max_partition_fetch_bytes": 4 * 1024 * 1024,
-        **settings.extra.get("client", {}),
+        **settings.client_options(),
         **overrides,
     }
     try:

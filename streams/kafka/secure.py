@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -75,18 +76,8 @@ def _controller_password(settings: Settings) -> str:
     return str(_read_file(settings).get("controller", {}).get(CONTROLLER, ""))
 
 
-def sasl_config(username: str, password: str) -> dict[str, Any]:
-    """kafka-python client options for one principal (``settings.extra["client"]``)."""
-    return {
-        "security_protocol": "SASL_PLAINTEXT",
-        "sasl_mechanism": MECHANISM,
-        "sasl_plain_username": username,
-        "sasl_plain_password": password,
-    }
-
-
-def client_config(settings: Settings, principal: str) -> dict[str, Any]:
-    """kafka-python options to act as ``principal`` (``hub`` or an FIU), from the credentials file."""
+def principal_password(settings: Settings, principal: str) -> str:
+    """The password of ``principal`` (``hub`` or an FIU), from the credentials file."""
     users = load_credentials(settings)
     if principal not in users:
         raise ConfigError(
@@ -94,7 +85,7 @@ def client_config(settings: Settings, principal: str) -> dict[str, Any]:
             hint="start the broker with `fiulink broker start --secure`, then grant the FIUs with "
             "`fiulink topics create --secure --policy FILE`",
         )
-    return sasl_config(principal, users[principal])
+    return users[principal]
 
 
 def group_prefix(settings: Settings, fiu: str) -> str:
@@ -171,16 +162,13 @@ def start_secure(settings: Settings, port: int | None = None) -> BrokerInfo:
         _save_credentials(settings, users, controller)
     password = users[HUB]
     _private_file(broker_dir / "server.properties")  # it holds both passwords (JAAS configs)
-    secured = settings.with_overrides(
-        extra={
-            **settings.extra,
-            "client": sasl_config(HUB, password),
-            "format_args": [
-                *settings.extra.get("format_args", []),
-                "--add-scram",
-                f"{MECHANISM}=[name={HUB},password={password}]",
-            ],
-        }
+    secured = replace(
+        settings.as_principal(HUB, password),
+        broker_format_args=(
+            *settings.broker_format_args,
+            "--add-scram",
+            f"{MECHANISM}=[name={HUB},password={password}]",
+        ),
     )
     return EmbeddedBroker(secured).start(port=port, secure_config=server_properties(password, controller))
 
@@ -223,8 +211,10 @@ def fiu_acls(settings: Settings, fiu: str) -> list[Any]:
 
 def _admin_request(admin: Any, request: Any) -> Any:
     """kafka-python 3.0.12 has the client-quota requests but no admin methods for them: send one
-    the way its own admin methods do (``KafkaAdminClient._manager``: pinned version)."""
-    manager = admin._manager
+    the way its own admin methods do (through its connection manager: ``streams.app.framework``)."""
+    from streams.app.framework import admin_manager
+
+    manager = admin_manager(admin)
 
     async def send() -> Any:
         return await manager.send(request)
@@ -283,7 +273,7 @@ def grant_acls(settings: Settings, fius: Iterable[str]) -> list[Any]:
     fius = sorted(set(fius))
     for fiu in fius:
         _check_fiu(fiu)
-    hub = settings.with_overrides(extra={**settings.extra, "client": client_config(settings, HUB)})
+    hub = settings.as_principal(HUB, principal_password(settings, HUB))
     users = load_credentials(settings)
     new = {fiu: secrets.token_urlsafe(32) for fiu in fius if fiu not in users}
     if new:

@@ -13,76 +13,15 @@
 P is ``Settings.partitions`` (8): the worker's tables are co-partitioned with their sources, so
 every topic a table is keyed by must have exactly P partitions. The tables' changelogs
 (``<app id>-tokens-changelog``, ``-links-changelog``: P partitions, compacted) are created here
-too, before any worker starts (``changelog_topics``).
+too, before any worker starts (``changelog_topics``). The names themselves: ``streams.topics``.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from streams.config import Settings
-
-
-@dataclass(frozen=True)
-class Topics:
-    """Every topic name, under one prefix (``fiulink.`` in production; tests use a unique one)."""
-
-    prefix: str = "fiulink."
-
-    @property
-    def reports(self) -> str:
-        return f"{self.prefix}reports."
-
-    @property
-    def notifications(self) -> str:
-        return f"{self.prefix}notifications."
-
-    @property
-    def sightings(self) -> str:
-        return f"{self.prefix}sightings"
-
-    @property
-    def matches(self) -> str:
-        return f"{self.prefix}matches"
-
-    @property
-    def consents(self) -> str:
-        """Prefix of the per-FIU consent topics: an FIU answers for itself and nobody else."""
-        return f"{self.prefix}consents."
-
-    @property
-    def audit(self) -> str:
-        return f"{self.prefix}audit"
-
-    @property
-    def dead_letter(self) -> str:
-        return f"{self.prefix}dead-letter"
-
-    def feed(self, fiu: str) -> str:
-        return f"{self.reports}{fiu}"
-
-    def notification(self, fiu: str) -> str:
-        return f"{self.notifications}{fiu}"
-
-    def consent(self, fiu: str) -> str:
-        return f"{self.consents}{fiu}"
-
-    def fiu_of_feed(self, topic: str) -> str | None:
-        return topic[len(self.reports) :] if topic.startswith(self.reports) else None
-
-    def fiu_of_consent(self, topic: str) -> str | None:
-        return topic[len(self.consents) :] if topic.startswith(self.consents) else None
-
-    def all(self, fius: Iterable[str], partitions: int) -> dict[str, int]:
-        topics = {t: partitions for t in (self.sightings, self.matches, self.audit)}
-        topics[self.dead_letter] = 1
-        for f in fius:
-            topics[self.feed(f)] = partitions
-            topics[self.notification(f)] = partitions
-            topics[self.consent(f)] = partitions
-        return topics
 
 
 def admin_client(settings: Settings):  # type: ignore[no-untyped-def]
@@ -94,7 +33,7 @@ def admin_client(settings: Settings):  # type: ignore[no-untyped-def]
             bootstrap_servers=settings.bootstrap,
             request_timeout_ms=15000,
             client_id="fiulink-admin",
-            **settings.extra.get("client", {}),
+            **settings.client_options(),
         )
     except KafkaError as exc:
         from streams.kafka.clients import unreachable
@@ -112,9 +51,11 @@ def changelog_topics(settings: Settings) -> list[str]:
 
 
 def create_topics(
-    settings: Settings, fius: Iterable[str], replication_factor: int = 1
+    settings: Settings, fius: Iterable[str], replication_factor: int | None = None
 ) -> tuple[list[str], list[str]]:
-    """Create what is missing, changelogs included; return (created, already there). Idempotent."""
+    """Create what is missing, changelogs included; return (created, already there). Idempotent.
+    The replication factor is ``settings.replication_factor`` (FIULINK_REPLICATION_FACTOR) unless given."""
+    replication_factor = replication_factor or settings.replication_factor
     from kafka.errors import TopicAlreadyExistsError
 
     wanted = settings.topics.all(fius, settings.partitions)

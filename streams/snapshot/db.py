@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from streams.errors import FiulinkError
+from streams.errors import SnapshotError
 
 if TYPE_CHECKING:
     import duckdb
@@ -37,11 +37,11 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise FiulinkError(
+            raise SnapshotError(
                 f"{path} is in use by another process",
                 hint="only one `fiulink snapshot` may run per FIULINK_HOME; stop the other one first",
             ) from exc
-        raise FiulinkError(f"cannot open {path}: {exc}") from exc
+        raise SnapshotError(f"cannot open {path}: {exc}") from exc
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
     return con

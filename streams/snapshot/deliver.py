@@ -42,7 +42,7 @@ from typing import Any, TextIO
 
 from streams.codec import codec
 from streams.config import Settings
-from streams.errors import DecodeError, FiulinkError
+from streams.errors import DecodeError, FiulinkError, InputError, KafkaAccessError
 from streams.kafka.clients import consumer
 from streams.kafka.topics import existing_topics
 
@@ -103,7 +103,7 @@ def parse_header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     name = name.strip()
     if not sep or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name) or "\n" in value or "\r" in value:
-        raise FiulinkError(f"not a header {text!r}: give --header 'Name: value'")
+        raise InputError(f"not a header {text!r}: give --header 'Name: value'")
     return name, value.strip()
 
 
@@ -190,7 +190,7 @@ class Deliverer:
         stop: threading.Event | None = None,
     ) -> None:
         if not url.startswith(("http://", "https://")):
-            raise FiulinkError(f"not an HTTP URL: {url!r}", hint="give --url http://host:port/path")
+            raise InputError(f"not an HTTP URL: {url!r}", hint="give --url http://host:port/path")
         self.settings = settings
         self.topic = settings.topics.notification(fiu)
         self.fiu = fiu
@@ -211,7 +211,7 @@ class Deliverer:
 
     def run(self, idle_timeout: float | None = None) -> DeliveryStats:
         if self.topic not in existing_topics(self.settings):
-            raise FiulinkError(
+            raise KafkaAccessError(
                 f"no such topic: {self.topic}: is {self.fiu} an FIU of the policy (`fiulink topics list`)?"
             )
         self.delivered.load()
@@ -250,13 +250,13 @@ class Deliverer:
         except GroupAuthorizationFailedError as exc:
             from streams.kafka.secure import group_prefix
 
-            raise FiulinkError(
+            raise KafkaAccessError(
                 f"not allowed to use consumer group {self.group!r}: on the secure broker {self.fiu} may "
                 f"use only groups starting with {group_prefix(self.settings, self.fiu)!r} (the default "
                 f"is {default_group(self.settings, self.fiu)!r})"
             ) from exc
         except TopicAuthorizationFailedError as exc:
-            raise FiulinkError(
+            raise KafkaAccessError(
                 f"not allowed to read {self.topic}: log in as {self.fiu} (FIULINK_SASL_USERNAME)"
             ) from exc
 

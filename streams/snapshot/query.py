@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from uuid import UUID
 
-from streams.errors import FiulinkError
+from streams.errors import InputError, SnapshotError
 from streams.snapshot.db import VIEW_NAMES, connect
 from streams.snapshot.publisher import latest
 from streams.snapshot.rows import TABLE_NAMES
@@ -37,11 +37,11 @@ def resolve(directory: Path, path: Path | None) -> Path:
     """The snapshot to query: ``path`` if given, else the latest under ``directory``."""
     if path is not None:
         if not path.is_file():
-            raise FiulinkError(f"no snapshot at {path}", hint=f"published snapshots are under {directory}")
+            raise SnapshotError(f"no snapshot at {path}", hint=f"published snapshots are under {directory}")
         return path
     found = latest(directory)
     if found is None:
-        raise FiulinkError(
+        raise SnapshotError(
             f"no snapshot yet under {directory}",
             hint="run `fiulink snapshot --once` to publish one (FIULINK_HOME picks the directory)",
         )
@@ -57,7 +57,7 @@ def run(snapshot: Path, statement: str) -> Result:
     try:
         statements = con.extract_statements(statement)
         if len(statements) != 1:
-            raise FiulinkError(
+            raise InputError(
                 "no SQL statement given"
                 if not statements
                 else f"{len(statements)} SQL statements given: fiulink query runs one at a time "
@@ -69,7 +69,7 @@ def run(snapshot: Path, statement: str) -> Result:
         columns = [d[0] for d in cur.description]
         return Result(columns, cur.fetchall())
     except duckdb.Error as exc:
-        raise FiulinkError(
+        raise SnapshotError(
             f"query failed: {exc}",
             hint=f"tables: {', '.join(TABLE_NAMES)}, report_clusters; views: {', '.join(VIEW_NAMES)}",
         ) from exc
@@ -124,7 +124,7 @@ def write(result: Result, fmt: str, out: TextIO, *, full: bool = False) -> None:
         rows = [[cell(v) for v in row] for row in result.rows]
         out.write(table(result.columns, rows, max_cell=None if full else MAX_CELL))
     else:
-        raise FiulinkError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
+        raise InputError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[str]], *, max_cell: int | None = MAX_CELL) -> str:

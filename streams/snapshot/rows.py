@@ -193,7 +193,7 @@ TABLES: dict[str, Table] = {
         ),
         ("fiu", "report_id"),
         _report,
-    ),  # fmt: skip
+    ),
     "Sighting": Table(
         "sightings",
         ("token", "fiu", "report_id", "kind", "sharing", "submitted_at", "source_ts"),
@@ -226,7 +226,7 @@ TABLES: dict[str, Table] = {
         ),
         ("notification_id",),
         _notification,
-    ),  # fmt: skip
+    ),
     "AuditDecision": Table(
         "audit",
         (
@@ -243,7 +243,7 @@ TABLES: dict[str, Table] = {
         ("decision_id",),
         _audit,
         keep="first",  # a replayed decision (new created_at, maybe new wording) never rewrites the original
-    ),  # fmt: skip
+    ),
     # Append-only: one row per answer record on an FIU's consent topic, so a later refusal never
     # overwrites a grant (nor a grant a refusal); what the hub did with each answer is in `audit`.
     "ConsentAnswer": Table(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from streams.config import Settings
-from streams.errors import FiulinkError
+from streams.errors import KafkaAccessError
 from streams.kafka.clients import consumer
 from streams.snapshot.publisher import Published, live_path, publish, snapshots_dir
 from streams.snapshot.writer import SnapshotWriter
@@ -109,7 +109,7 @@ class Snapshotter:
 
         topics = snapshot_topics(self.settings, set(c.topics()))
         if not topics:
-            raise FiulinkError(
+            raise KafkaAccessError(
                 f"no fiulink topics under prefix {self.settings.topic_prefix!r} on {self.settings.bootstrap}",
                 hint="create them with `fiulink topics create --policy FILE`",
             )

@@ -74,6 +74,9 @@ def notification(
         "restrictions": [],
         "created_at": created_at,
         "source_ts": 1,
+        "recipient_fields": ["subjects[0].wallets[0].address"],
+        "agreement": None,
+        "message": None,
     }
 
 

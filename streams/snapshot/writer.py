@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from streams.codec import codec
 from streams.core.sightings import sightings_of
-from streams.errors import DecodeError, FiulinkError
+from streams.errors import DecodeError, SnapshotError
 from streams.snapshot.db import connect, sql
 from streams.snapshot.rows import TABLE_NAMES, TABLES, Row, Where
 
@@ -163,19 +163,19 @@ class SnapshotWriter:
                 if table.keep == "first":
                     self._insert_new(name, list(table.columns), rows.values())
                 else:
-                    self._upsert(name, list(table.columns), rows.values())
+                    self.upsert(name, list(table.columns), rows.values())
                 applied.rows[name] = len(rows)
-            self._upsert("_offsets", OFFSET_COLUMNS, [(t, p, o, now) for (t, p), o in nexts.items()])
+            self.upsert("_offsets", OFFSET_COLUMNS, [(t, p, o, now) for (t, p), o in nexts.items()])
             self.con.commit()
         except duckdb.Error as exc:
             self.con.rollback()
-            raise FiulinkError(
+            raise SnapshotError(
                 f"cannot load a batch of {len(messages)} messages into {self.path}: {exc}",
                 hint="nothing of this batch was stored; a restart resumes from the last stored offsets",
             ) from exc
         return applied
 
-    def _upsert(self, table: str, columns: list[str], rows: Iterable[Row]) -> None:
+    def upsert(self, table: str, columns: list[str], rows: Iterable[Row]) -> None:
         appender = self.con.appender(table, columns=columns, action="upsert")
         appender.append_rows(rows)
         appender.flush()

@@ -63,12 +63,11 @@ class Workbench:
 
     def settings_for(self, fiu: str) -> Settings:
         """Kafka settings acting as ``fiu``: its own SASL principal on a --secure broker."""
-        from streams.kafka.secure import client_config, load_credentials
+        from streams.kafka.secure import load_credentials
 
-        if fiu in load_credentials(self.settings):
-            return self.settings.with_overrides(
-                extra={**self.settings.extra, "client": client_config(self.settings, fiu)}
-            )
+        password = load_credentials(self.settings).get(fiu)
+        if password:
+            return self.settings.as_principal(fiu, password)
         return self.settings
 
     def answer(self, fiu: str, match_id: str, grant: bool, reason: str | None) -> dict[str, Any]:

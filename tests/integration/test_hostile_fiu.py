@@ -18,20 +18,11 @@ from kafka import KafkaProducer
 from streams.codec import codec
 from streams.config import Settings
 from streams.core.validate import validate_report
-from streams.demo import read_all, stop_processes
-from streams.testing import FIULINK, SecureHub, report, started_secure_hub, write_jsonl
+from streams.processes import stop_processes
+from streams.tail import read_all
+from streams.testing import FIULINK, SecureHub, policy_text, report, started_secure_hub, write_jsonl
 
-POLICY = """fius = ["FR", "DE", "NL"]
-default = "deny"
-
-[[agreement]]
-fius = ["FR", "DE"]
-mode = "auto"
-
-[[agreement]]
-fius = ["DE", "NL"]
-mode = "auto"
-"""
+POLICY = policy_text(["FR", "DE", "NL"], auto=[("FR", "DE"), ("DE", "NL")])
 NOW = "2026-12-01T10:00:00Z"
 RATE = 64 * 1024  # bytes/s an FIU may produce here (small, so that a small flood is throttled)
 

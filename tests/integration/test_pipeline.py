@@ -25,7 +25,7 @@ def _hits(notes: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
 def _assert_minimal(notes: list[dict[str, Any]]) -> None:
     allowed = {"notification_id", "match_id", "type", "recipient_fiu", "recipient_report_id", "counterpart_fiu",
                "counterpart_report_id", "match_kind", "token", "confidence", "purpose", "restrictions", "created_at",
-               "source_ts"}  # fmt: skip
+               "source_ts", "recipient_fields", "agreement", "message"}  # fmt: skip
     for n in notes:
         assert set(n) <= allowed, set(n) - allowed
         for k, v in n.items():
@@ -141,3 +141,28 @@ def test_consent_and_sharing_none(hub: Hub, policy_file: Path, tmp_path: Path) -
     decisions = Counter(a["decision"] for a in audit)
     assert decisions["held_for_consent"] >= 2 and decisions["released"] >= 1 and decisions["withheld"] >= 1
     assert all(a["policy_version"] and a["reason"] for a in audit)
+
+    # why: each hit names the recipient's own matched fields and the agreement
+    nl_hit = next(n for n in notes if n["type"] == "hit" and n["recipient_fiu"] == "NL")
+    assert nl_hit["recipient_fields"] == ["subjects[0].wallets[0].address"]
+    assert nl_hit["agreement"] == "FR-NL consent"
+    text = hub.cli("explain", match_id[:10], "--fiu", "NL", check=True).stdout
+    assert "matched fields   subjects[0].wallets[0].address" in text, text
+    assert "counterpart      FR, report FR-C-1" in text and "agreement        FR-NL consent" in text
+
+    # NL refuses its side with a note for FR: FR learns of the refusal and the note, not the reason
+    hub.cli("consent", match_id, "--fiu", "NL", "--refuse", "--reason", "source protection",
+            "--message", "ask again after the trial", check=True)  # fmt: skip
+    notes = hub.read(topics, until=lambda r: any(n["type"] == "consent_refused" for n in r), timeout=60)
+    (refused,) = [n for n in notes if n["type"] == "consent_refused"]
+    assert (refused["recipient_fiu"], refused["recipient_report_id"]) == ("FR", "FR-C-1")
+    assert refused["counterpart_fiu"] == "NL" and refused["counterpart_report_id"] is None
+    assert refused["message"] == "ask again after the trial" and "source protection" not in str(refused)
+    _assert_minimal(notes)
+    fr = json.loads(hub.cli("explain", match_id, "--fiu", "FR", "--format", "json", check=True).stdout)
+    assert fr["counterpart_report_id"] is None  # never revealed to FR
+    assert [h["type"] for h in fr["history"]] == ["consent_request", "consent_refused"]
+    assert fr["history"][-1]["message"] == "ask again after the trial"
+    assert fr["your_reports"] == [{"report_id": "FR-C-1", "fields": ["subjects[0].wallets[0].address"]}]
+    unknown = hub.cli("explain", "0123456789", "--fiu", "FR")
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error: no notification to FR names match")

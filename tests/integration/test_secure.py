@@ -32,14 +32,14 @@ from kafka.errors import (
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from streams.codec import codec
 from streams.config import Settings
-from streams.demo import stop_processes
 from streams.errors import BrokerError, ConfigError
 from streams.kafka import secure
 from streams.kafka.broker import EmbeddedBroker, free_port
-from streams.testing import FIULINK, SecureHub, report, started_secure_hub, write_jsonl
+from streams.processes import stop_processes
+from streams.testing import FIULINK, SecureHub, policy_text, report, started_secure_hub, write_jsonl
 
 A, B = "FR", "DE"
-POLICY = f'fius = ["{A}", "{B}"]\ndefault = "deny"\n\n[[agreement]]\nfius = ["{A}", "{B}"]\nmode = "auto"\n'
+POLICY = policy_text([A, B], auto=[(A, B)])
 SEEDED_PER_PARTITION = 1
 
 
@@ -444,17 +444,14 @@ class TestSecureBroker:
 # -- no broker needed --------------------------------------------------------------------------
 def test_settings_take_sasl_credentials_from_the_environment() -> None:
     s = Settings.from_env({"FIULINK_SASL_USERNAME": "FR", "FIULINK_SASL_PASSWORD": "pw"})
-    assert (
-        s.extra["client"]
-        == secure.sasl_config("FR", "pw")
-        == {
-            "security_protocol": "SASL_PLAINTEXT",
-            "sasl_mechanism": "SCRAM-SHA-512",
-            "sasl_plain_username": "FR",
-            "sasl_plain_password": "pw",
-        }
-    )
-    assert "client" not in Settings.from_env({}).extra
+    assert s.client_options() == {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "FR",
+        "sasl_plain_password": "pw",
+    }
+    assert Settings.from_env({}).client_options() == {}
+    assert "pw" not in repr(s)  # secrets stay out of logs and tracebacks
     with pytest.raises(ConfigError, match="FIULINK_SASL_PASSWORD"):
         Settings.from_env({"FIULINK_SASL_USERNAME": "FR"})
 

@@ -13,9 +13,9 @@ import pytest
 from kafka import KafkaProducer
 from streams.codec import codec
 from streams.snapshot import samples as S
-from streams.testing import CaseSystem, SecureHub, started_secure_hub
+from streams.testing import CaseSystem, SecureHub, policy_text, started_secure_hub
 
-POLICY = 'fius = ["FR", "NL"]\ndefault = "deny"\n\n[[agreement]]\nfius = ["FR", "NL"]\nmode = "consent"\n'
+POLICY = policy_text(["FR", "NL"], consent=[("FR", "NL")])
 
 
 @pytest.fixture(scope="module")

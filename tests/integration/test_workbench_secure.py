@@ -42,7 +42,7 @@ def test_consent_from_the_workbench_goes_as_the_fius_principal(tmp_path: Path) -
         p.close()
         store = UserStore(users_path(hub.settings))
         fr, nl = store.add("fr", fiu="FR"), store.add("nl", fiu="NL")
-        assert "client" not in hub.settings.extra  # the server itself has no SASL login
+        assert hub.settings.sasl_username is None  # the server itself has no SASL login
         with serving(hub.settings) as url:
             status, body = _post(f"{url}/api/consent/m-1", "fr", fr, {"grant": True, "reason": "ok"})
             assert status == 202, body

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS matches (
 CREATE TABLE IF NOT EXISTS notifications (
     notification_id       VARCHAR PRIMARY KEY,
     match_id              VARCHAR,
-    type                  VARCHAR,    -- hit | consent_request | hot_identifier
+    type                  VARCHAR,    -- hit | consent_request | consent_refused | hot_identifier
     recipient_fiu         VARCHAR,
     recipient_report_id   VARCHAR,
     counterpart_fiu       VARCHAR,

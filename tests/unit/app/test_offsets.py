@@ -1,4 +1,4 @@
-"""streams.app.offsets without a broker: the consumer's commit and delivery rules (issue #7)."""
+"""streams.app.offsets without a broker: the consumer's commit and delivery rules."""
 
 from __future__ import annotations
 

@@ -177,7 +177,7 @@ def test_finish_without_a_stop_runs_the_batch_and_passes_its_error_on() -> None:
 
 def test_finish_exits_when_the_batch_itself_is_cancelled(monkeypatch: Any) -> None:
     exits: list[int] = []
-    monkeypatch.setattr("streams.app.send.os._exit", lambda code: exits.append(code))
+    monkeypatch.setattr("streams.app.crash.os._exit", lambda code: exits.append(code))
 
     async def go() -> None:
         async def batch() -> None:

@@ -104,12 +104,12 @@ def test_the_workers_tables_share_one_rocksdb_memory_budget(tmp_path: Path) -> N
     """Through the real factory: every partition database of both tables charges its blocks and
     memtables to one worker-wide cache (a worker that dropped the shared options would give each
     database Faust's own 2 GB cache and fail this)."""
-    from streams.app.factory import build_worker_app
+    from streams.app.topology import build_worker_app
     from streams.config import Settings
     from streams.core.correlate import CorrelationRules
     from streams.core.policy import SharingPolicy
 
-    s = Settings.from_env({"FIULINK_TOKEN_KEY": "k", "FIULINK_HOME": str(tmp_path)})
+    s = Settings.from_env({"FIULINK_TOKEN_KEY": "unit-test-key-0123456789", "FIULINK_HOME": str(tmp_path)})
     app = build_worker_app(s, SharingPolicy.parse('fius = ["FR", "DE"]\n'), CorrelationRules())
     cache, manager = SharedMemoryOptions.shared()
     before = manager.get_usage()

@@ -19,16 +19,10 @@ from streams.core.sightings import route, sightings_of
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
 from streams.errors import DecodeError, FiulinkError
-from streams.kafka.topics import Topics
+from streams.testing import policy_text
+from streams.topics import Topics
 
-POLICY = """\
-fius = ["FR", "DE", "NL"]
-default = "deny"
-
-[[agreement]]
-fius = ["FR", "DE"]
-mode = "auto"
-"""
+POLICY = policy_text(["FR", "DE", "NL"], auto=[("FR", "DE")])
 
 EMAIL = "ivan.p@example.org"
 BTC = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
@@ -121,9 +115,10 @@ def test_valid_report_gives_one_sighting_per_distinct_identifier(
     assert sorted(s["kind"] for s in sightings) == ["email", "wallet", "wallet"]
     for s in sightings:
         assert re.fullmatch(r"k1:[0-9a-f]{64}", s["token"])
-        assert s | {"token": "", "kind": ""} == {
+        assert s | {"token": "", "kind": "", "fields": []} == {
             "token": "",
             "kind": "",
+            "fields": [],
             "fiu": "FR",
             "report_id": "FR-2026-000123",
             "sharing": "auto",
@@ -134,6 +129,12 @@ def test_valid_report_gives_one_sighting_per_distinct_identifier(
     assert len({s["token"] for s in sightings}) == 3
     email = [s for s in sightings if s["kind"] == "email"]
     assert [s["token"] for s in email] == [tokenizer("email", EMAIL)]
+    # where each identifier was found: the same e-mail in two subjects, the ETH wallet as a
+    # subject's wallet and as a transaction's sender
+    by_token = {s["token"]: s["fields"] for s in sightings}
+    assert by_token[tokenizer("email", EMAIL)] == ["subjects[0].emails[0]", "subjects[1].emails[0]"]
+    assert ["subjects[0].wallets[1].address", "transactions[0].from_address"] in by_token.values()
+    assert ["subjects[0].wallets[0].address"] in by_token.values()
 
 
 def test_sightings_carry_no_raw_values(steps: Steps, codec: Codec) -> None:
@@ -463,3 +464,25 @@ def test_a_sighting_that_fails_is_dead_lettered_alone(steps: Steps, codec: Codec
     (one,) = sightings_of(codec.decode(dl["payload"], expect="SightingBatch")[1])
     assert one["token"] == bad  # the failed sighting alone, re-playable
     assert len(only(out, TOPICS.matches)) == 2  # the other two shared tokens still matched
+
+
+def test_tokenized_at_source_a_report_sights_the_same_tokens_and_fields(
+    steps: Steps, codec: Codec, tokenizer: Tokenizer
+) -> None:
+    """`publish --tokenize-at-source` keeps raw values at the FIU; the hub sees the same tokens,
+    and the same fields for the recipient's explanation, as if it had tokenised them itself."""
+    from streams.publish import tokenize_at_source
+
+    raw, problems = validate_report(raw_report())
+    assert raw is not None and problems == []
+    at_source = tokenize_at_source(raw, tokenizer)
+    sent = codec.encode("StrReport", at_source)
+    for value in (EMAIL, BTC, ETH[2:]):
+        assert value.encode() not in sent and value.lower().encode() not in sent.lower()
+    hub = sightings_in(steps, codec, steps.ingest(TOPICS.feed("FR"), 0, 0, TS, sent))
+    plain = sightings_in(
+        steps, codec, steps.ingest(TOPICS.feed("FR"), 0, 0, TS, encode_report(codec, raw_report()))
+    )
+    assert sorted((s["token"], s["kind"], s["fields"]) for s in hub) == sorted(
+        (s["token"], s["kind"], s["fields"]) for s in plain
+    )

@@ -70,13 +70,16 @@ NOTIFICATION = {
     "restrictions": ["no-onward-dissemination"],
     "created_at": "2026-11-20T14:03:01.250Z",
     "source_ts": 1763647380000,
+    "recipient_fields": ["subjects[0].wallets[0].address"],
+    "agreement": "DE-FR auto",
+    "message": None,
 }
 
 NOTIFICATION_HEX = "".join(
     part.replace(" ", "")
     for part in [
         "c301",
-        "e25c76d0a3d2b6f1",  # CRC-64-AVRO of Notification's canonical form, little-endian
+        "ca2ff2c48551d2f3",  # CRC-64-AVRO of Notification's canonical form, little-endian
         "40 3564343134303261626334623261373662393731396439313130313763353932",  # notification_id
         "40 3764373933303337613037363031383635373462303238326632663433356537",  # match_id
         "06 686974",  # type "hit"
@@ -91,6 +94,9 @@ NOTIFICATION_HEX = "".join(
         "02 2e 6e6f2d6f6e776172642d64697373656d696e6174696f6e 00",  # restrictions
         "30 323032362d31312d32305431343a30333a30312e3235305a",  # created_at
         SOURCE_TS,
+        "02 3c " + b"subjects[0].wallets[0].address".hex() + " 00",  # recipient_fields: 1 item, end
+        "02 14 " + b"DE-FR auto".hex(),  # agreement: branch 1 (string), length 10
+        "00",  # message: branch 0 (null)
     ]
 )
 
@@ -133,14 +139,17 @@ RECORDS: dict[str, dict[str, Any]] = {
             }
         ],
         "narrative": "free text; stays with the reporting FIU",
-        "tokens": [{"kind": "email", "token": TOKEN}],
+        "tokens": [{"kind": "email", "token": TOKEN, "fields": []}],
     },
     "Sighting": {**SIGHTING, "token": TOKEN},
     "SightingBatch": {
         "reports": [
             {
                 **{k: v for k, v in SIGHTING.items() if k not in ("kind", "token")},
-                "tokens": [{"kind": "email", "token": TOKEN}, {"kind": "wallet", "token": "k1:" + "0f" * 32}],
+                "tokens": [
+                    {"kind": "email", "token": TOKEN, "fields": ["subjects[0].emails[0]"]},
+                    {"kind": "wallet", "token": "k1:" + "0f" * 32, "fields": []},
+                ],
             },
             {
                 "fiu": "DE",
@@ -149,7 +158,7 @@ RECORDS: dict[str, dict[str, Any]] = {
                 "restrictions": [],
                 "submitted_at": "2026-11-21T09:00:00Z",
                 "source_ts": 1763715600000,
-                "tokens": [{"kind": "email", "token": TOKEN}],
+                "tokens": [{"kind": "email", "token": TOKEN, "fields": ["subjects[1].emails[0]"]}],
             },
         ]
     },
@@ -159,12 +168,19 @@ RECORDS: dict[str, dict[str, Any]] = {
         "match_kind": "wallet",
         "token": TOKEN,
         "reports": [
-            {"fiu": "DE", "report_id": "DE-2026-0042", "sharing": "consent", "restrictions": []},
+            {
+                "fiu": "DE",
+                "report_id": "DE-2026-0042",
+                "sharing": "consent",
+                "restrictions": [],
+                "fields": ["subjects[0].wallets[0].address"],
+            },
             {
                 "fiu": "FR",
                 "report_id": "FR-2026-000123",
                 "sharing": "auto",
                 "restrictions": ["no-onward-dissemination"],
+                "fields": ["transactions[0].to_address"],
             },
         ],
         "created_at": "2026-11-20T14:03:01.250Z",
@@ -187,6 +203,7 @@ RECORDS: dict[str, dict[str, Any]] = {
         "fiu": "NL",
         "granted": False,
         "reason": "ongoing investigation",
+        "message": "please ask again after 2027-01",
         "created_at": "2026-11-20T15:00:00Z",
     },
     "DeadLetter": {

@@ -32,6 +32,7 @@ def sighting(
     ts: int = 1_000,
     sharing: str = "auto",
     restrictions: Iterable[str] = (),
+    fields: Iterable[str] = ("subjects[0].wallets[0].address",),
 ) -> dict[str, Any]:
     return {
         "token": token,
@@ -42,11 +43,12 @@ def sighting(
         "restrictions": list(restrictions),
         "submitted_at": "2026-11-20T10:00:00Z",
         "source_ts": ts,
+        "fields": list(fields),
     }
 
 
 def ref(s: dict[str, Any]) -> dict[str, Any]:
-    return {k: s[k] for k in ("fiu", "report_id", "sharing", "restrictions")}
+    return {k: s[k] for k in ("fiu", "report_id", "sharing", "restrictions", "fields")}
 
 
 class TableStore:

@@ -30,8 +30,8 @@ from streams.core.correlate import CorrelationRules
 from streams.core.policy import SharingPolicy
 from streams.core.tokens import Tokenizer
 from streams.core.validate import MAX_ITEMS, MAX_TEXT, validate_report
-from streams.kafka.topics import Topics
 from streams.publish import Publisher
+from streams.topics import Topics
 
 CODEC = Codec(SCHEMA_DIR)
 TOPICS = Topics("t.")
@@ -487,7 +487,7 @@ avro_subject = st.fixed_dictionaries(
                 }
             ),
             max_size=2,
-        ),  # fmt: skip
+        ),
         "emails": st.lists(identifier_text, max_size=3),
         "phones": st.lists(identifier_text, max_size=3),
         "accounts": st.lists(

@@ -14,28 +14,19 @@ import pytest
 from streams.core.correlate import CorrelationRules, correlate_all, link_id
 from streams.core.policy import DEFAULT_PURPOSE, Outcome, SharingPolicy, answer_consent, decide
 from streams.errors import ConfigError, PolicyError
+from streams.testing import policy_text
 
 NOW = "2026-11-20T14:03:01.250Z"
 TOKEN = "k1:" + "c3" * 32
-SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "streams" / "schemas"
 
-POLICY_TEXT = """\
-fius = ["FR", "DE", "NL", "IT", "SG"]
-default = "deny"
-
-[[agreement]]
-fius = ["FR", "DE"]
-mode = "auto"
-purpose = "ML/TF intelligence; no onward use"
-
-[[agreement]]
-fius = ["FR", "NL"]
-mode = "consent"
-
-[[agreement]]
-fius = ["DE", "IT"]
-mode = "deny"
-"""
+POLICY_TEXT = policy_text(
+    ["FR", "DE", "NL", "IT", "SG"],
+    auto=[("FR", "DE")],
+    consent=[("FR", "NL")],
+    deny=[("DE", "IT")],
+    purposes={("FR", "DE"): "ML/TF intelligence; no onward use"},
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +35,13 @@ def policy() -> SharingPolicy:
 
 
 def report(fiu: str, rid: str, sharing: str = "auto", restrictions: Iterable[str] = ()) -> dict[str, Any]:
-    return {"fiu": fiu, "report_id": rid, "sharing": sharing, "restrictions": list(restrictions)}
+    return {
+        "fiu": fiu,
+        "report_id": rid,
+        "sharing": sharing,
+        "restrictions": list(restrictions),
+        "fields": [f"subjects[0].wallets[{len(rid) % 3}].address"],
+    }
 
 
 def match(new: dict[str, Any], earlier: dict[str, Any], kind: str = "wallet") -> dict[str, Any]:
@@ -253,7 +250,11 @@ def test_auto_pair_notifies_both_sides(policy: SharingPolicy) -> None:
         "restrictions": ["no-onward-dissemination"],  # those of the revealed (FR) report
         "created_at": NOW,
         "source_ts": 1763647380000,
+        "recipient_fields": de["fields"],  # the recipient's own fields, never the counterpart's
+        "agreement": "DE-FR auto",
+        "message": None,
     }
+    assert notes["FR"]["recipient_fields"] == fr["fields"] != de["fields"]
     assert notes["FR"]["recipient_report_id"] == "FR-2026-000123"
     assert notes["FR"]["counterpart_report_id"] == "DE-2026-0042"
     assert notes["FR"]["restrictions"] == []
@@ -385,10 +386,17 @@ def test_refusal_releases_nothing_and_is_audited_with_reason(
 ) -> None:
     state, _ = decide(None, consent_match, policy, NOW)
     state, out = answer_consent(state, answer(consent_match, "FR", False, "ongoing operation"), policy, NOW)
-    assert out.notifications == []
     assert decisions(out) == [("refused", "NL", "FR")]
     assert "ongoing operation" in out.audit[0]["reason"]
     check_audited(out, policy)
+    # NL, whose hit waited, learns of the refusal: its own report, the refusing FIU, never FR's
+    # report nor the refusal's reason
+    (note,) = out.notifications
+    assert note["type"] == "consent_refused"
+    assert (note["recipient_fiu"], note["recipient_report_id"]) == ("NL", "NL-7")
+    assert (note["counterpart_fiu"], note["counterpart_report_id"]) == ("FR", None)
+    assert note["message"] is None and "ongoing operation" not in str(note)
+    assert out.audit[0]["notification_id"] == note["notification_id"]
     # the other side can still grant its own direction
     _, out2 = answer_consent(state, answer(consent_match, "NL", True), policy, NOW)
     assert [n["recipient_fiu"] for n in out2.notifications] == ["FR"]
@@ -436,7 +444,8 @@ def test_a_refusal_may_turn_into_a_grant_but_not_the_reverse(
     state, out = answer_consent(
         state, answer(consent_match, "NL", False, "ongoing investigation"), policy, NOW
     )
-    assert state is not None and out.notifications == [] and decisions(out) == [("refused", "FR", "NL")]
+    assert state is not None and decisions(out) == [("refused", "FR", "NL")]
+    assert [n["type"] for n in out.notifications] == ["consent_refused"]
     state, out = answer_consent(state, answer(consent_match, "NL", True), policy, NOW)  # a change of mind
     assert state is not None and [n["counterpart_report_id"] for n in out.notifications] == ["NL-7"]
     kept, out = answer_consent(state, answer(consent_match, "NL", False, "too late"), policy, NOW)
@@ -568,3 +577,21 @@ def test_a_replayed_match_re_emits_byte_identical_notices(
     _, again = decide(state, later, policy, "2030-01-01T00:00:00.000Z")
     assert again.notifications == first.notifications
     assert again.audit == first.audit
+
+
+def test_a_refusal_can_carry_a_message_for_the_requester_and_replays_identically(
+    policy: SharingPolicy, consent_match: dict[str, Any]
+) -> None:
+    state, _ = decide(None, consent_match, policy, NOW)
+    refusal = {
+        **answer(consent_match, "NL", False, "source protection"),
+        "message": "  ask us again in May " + "x" * 900,
+    }
+    state, out = answer_consent(state, refusal, policy, NOW)
+    (note,) = out.notifications
+    assert note["message"].startswith("ask us again in May") and len(note["message"]) == 500
+    assert note["recipient_fields"] == consent_match["reports"][1]["fields"]  # FR's own fields
+    assert note["agreement"] == "FR-NL consent"
+    # the same refusal again (a restart re-reads the consent topic): the same notice, byte for byte
+    _, again = answer_consent(state, refusal, policy, "2027-01-01T00:00:00.000Z")
+    assert again.notifications == [note]

@@ -1,6 +1,7 @@
 from streams.core.policy import SharingPolicy, decide
+from streams.testing import policy_text
 
-POLICY = SharingPolicy.parse('fius = ["FR", "DE"]\n[[agreement]]\nfius = ["FR", "DE"]\nmode = "auto"\n')
+POLICY = SharingPolicy.parse(policy_text(["FR", "DE"], auto=[("FR", "DE")]))
 
 
 def _match(token: str) -> dict:

@@ -15,7 +15,8 @@ from streams.core.sightings import HEADER, route, sightings_of, split
 def report(i: int, tokens: list[str]) -> dict[str, Any]:
     return {"fiu": "FR" if i % 2 else "DE", "report_id": f"R-{i}", "sharing": "auto", "restrictions": ["x"],
             "submitted_at": "2026-11-20T14:03:00Z", "source_ts": 1000 + i,
-            "tokens": [{"kind": "email", "token": t} for t in tokens]}  # fmt: skip
+            "tokens": [{"kind": "email", "token": t, "fields": [f"subjects[0].emails[{j}]"]}
+                       for j, t in enumerate(tokens)]}  # fmt: skip
 
 
 def flat(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:

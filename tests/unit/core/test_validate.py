@@ -150,7 +150,7 @@ def test_partial_nested_objects_get_their_defaults() -> None:
                         "documents": [{"type": "passport", "number": "7", "country": "ru"}],
                     }
                 ],
-            },  # fmt: skip
+            },
             id="lower-case-country-codes",
         ),
     ],

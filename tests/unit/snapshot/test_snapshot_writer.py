@@ -93,14 +93,14 @@ def test_a_failed_batch_stores_neither_its_rows_nor_its_offsets(
 ) -> None:
     writer.apply(_mixed(feed)[:2])
     before = (writer.counts(), writer.offsets())
-    real = writer._upsert
+    real = writer.upsert
 
     def failing(table: str, columns, rows) -> None:  # type: ignore[no-untyped-def]
         if table == "_offsets":
             raise duckdb.IOException("disk full")
         real(table, columns, rows)
 
-    monkeypatch.setattr(writer, "_upsert", failing)
+    monkeypatch.setattr(writer, "upsert", failing)
     with pytest.raises(FiulinkError, match="nothing of this batch was stored"):
         writer.apply(_mixed(feed)[2:])
     assert (writer.counts(), writer.offsets()) == before
@@ -116,12 +116,12 @@ w = SnapshotWriter(sys.argv[1])
 msgs = [Message("t.notifications.DE", 0, i, c.encode("Notification", S.notification(f"n{i}", "m", "DE", "FR")))
         for i in range(10)]
 w.apply(msgs[:4])
-real = w._upsert
+real = w.upsert
 def crash(table, columns, rows):
     real(table, columns, rows)
     if table == "_offsets":
         os.kill(os.getpid(), signal.SIGKILL)   # rows and offsets flushed, transaction not committed
-w._upsert = crash
+w.upsert = crash
 w.apply(msgs[4:])
 """
 

@@ -33,7 +33,9 @@ def run(tmp_path: Path, lines: list[str], env: dict[str, str] | None = None):  #
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
     runner = CliRunner()
     return runner.invoke(
-        main, ["pairs", "score", str(f)], env=env if env is not None else {"FIULINK_TOKEN_KEY": "k"}
+        main,
+        ["pairs", "score", str(f)],
+        env=env if env is not None else {"FIULINK_TOKEN_KEY": "unit-test-key-0123456789"},
     )
 
 
@@ -82,3 +84,12 @@ def test_help_documents_the_line_format() -> None:
     res = CliRunner().invoke(main, ["pairs", "score", "--help"])
     assert res.exit_code == 0
     assert "birth_date" in res.output and "why" in res.output
+
+
+def test_a_short_key_is_refused_with_how_to_make_one(tmp_path: Path) -> None:
+    res = run(tmp_path, [json.dumps(GOOD, ensure_ascii=False)], env={"FIULINK_TOKEN_KEY": "fifteen-bytes.."})
+    assert res.exit_code == 1 and res.stdout == ""
+    assert "FIULINK_TOKEN_KEY is 15 bytes: a token key needs at least 16" in res.stderr
+    assert "secrets.token_hex" in res.stderr and "Traceback" not in res.output
+    ok = run(tmp_path, [json.dumps(GOOD, ensure_ascii=False)], env={"FIULINK_TOKEN_KEY": "sixteen-bytes..."})
+    assert ok.exit_code == 0, ok.output

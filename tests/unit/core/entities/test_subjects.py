@@ -20,7 +20,7 @@ def test_report_subject_shape_is_read() -> None:
             "birth_date": "1980-03",
             "nationalities": ["ru", "KZ"],
             "emails": ["x@example.org"],
-        }  # fmt: skip
+        }
     )
     assert s.names == ("Ivan Petrov", "Иван Петров")
     assert s.birth_date == BirthDate(1980, 3) and s.birth_date.precision == 2

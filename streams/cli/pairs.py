@@ -9,8 +9,8 @@ from typing import Any
 import click
 import orjson
 
-from streams.cli import fail_clearly, settings_from
-from streams.errors import ValidationError
+from streams.cli.common import settings_from
+from streams.errors import InputError, ValidationError
 
 
 @click.group()
@@ -59,7 +59,6 @@ def _read(path: Path) -> tuple[list[tuple[Any, Any, Any]], list[str]]:
 @click.option("--review-confidence", type=click.FloatRange(0, 1), default=None,
               help="score at or above which a pair is possible (default 0.75)")  # fmt: skip
 @click.pass_context
-@fail_clearly
 def score(
     ctx: click.Context, file: Path, min_confidence: float | None, review_confidence: float | None
 ) -> None:
@@ -81,7 +80,7 @@ def score(
     match = MATCH_THRESHOLD if min_confidence is None else min_confidence
     possible = POSSIBLE_THRESHOLD if review_confidence is None else review_confidence
     if possible > match:
-        raise click.UsageError("--review-confidence must not be above --min-confidence")
+        raise InputError("--review-confidence must not be above --min-confidence")
     good, problems = _read(file)
     ids: list[Any] = []
     encoded: list[tuple[bytes, bytes]] = []
@@ -102,7 +101,3 @@ def score(
         click.echo(orjson.dumps(out).decode())
     if problems:
         sys.exit(1)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(pairs)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from streams.cli import fail_clearly, settings_from
+from streams.cli.common import settings_from
 
 
 def _stop_on_signals() -> threading.Event:
@@ -40,7 +40,6 @@ def _stop_on_signals() -> threading.Event:
     help="messages per load transaction",
 )
 @click.pass_context
-@fail_clearly
 def snapshot(ctx: click.Context, once: bool, interval: float, keep: int, batch_rows: int) -> None:
     """Load the hub's topics into DuckDB and publish read-only snapshots.
 
@@ -77,7 +76,6 @@ def snapshot(ctx: click.Context, once: bool, interval: float, keep: int, batch_r
     "--full", is_flag=True, help="table: print every value whole (default: cut at 60 characters with …)"
 )
 @click.pass_context
-@fail_clearly
 def query(ctx: click.Context, statement: str, fmt: str, snapshot_path: Path | None, full: bool) -> None:
     """Run one SQL statement on the latest published snapshot (read-only).
 
@@ -127,7 +125,6 @@ def query(ctx: click.Context, statement: str, fmt: str, snapshot_path: Path | No
     "--header", "headers", multiple=True, metavar="'NAME: VALUE'", help="extra request header (repeatable)"
 )
 @click.pass_context
-@fail_clearly
 def deliver(
     ctx: click.Context,
     fiu: str,
@@ -163,8 +160,3 @@ def deliver(
         secret=secret.encode() if secret else None,
     )
     d.run(idle_timeout=idle_timeout)
-
-
-def register(main: click.Group) -> None:
-    for cmd in (snapshot, query, deliver):
-        main.add_command(cmd)

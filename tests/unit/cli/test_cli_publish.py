@@ -33,7 +33,9 @@ def _feed(tmp_path: Path) -> Path:
 
 
 def _run(*args: str) -> Any:
-    return CliRunner().invoke(main, ["publish", "--dry-run", *args], env={"FIULINK_TOKEN_KEY": "k"})
+    return CliRunner().invoke(
+        main, ["publish", "--dry-run", *args], env={"FIULINK_TOKEN_KEY": "unit-test-key-0123456789"}
+    )
 
 
 def _kept(path: Path) -> list[dict[str, Any]]:
@@ -92,7 +94,7 @@ def test_an_empty_file_warns(tmp_path: Path) -> None:
 
 def test_the_rejects_file_is_written_with_stderr_closed(tmp_path: Path) -> None:
     feed = _feed(tmp_path)
-    env = {**os.environ, "FIULINK_TOKEN_KEY": "k"}
+    env = {**os.environ, "FIULINK_TOKEN_KEY": "unit-test-key-0123456789"}
     done = subprocess.run(
         ["sh", "-c", f'exec 2>&- && exec "{sys.executable}" -m streams publish --dry-run "{feed}"'],
         env=env, capture_output=False, stdout=subprocess.PIPE, text=True, timeout=60,

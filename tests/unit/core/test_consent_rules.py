@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from streams.consent import ConsentState, check_answer, pending
+from streams.core.consent import ConsentState, check_answer, pending
 from streams.errors import FiulinkError
 
 

@@ -1,0 +1,166 @@
+"""The Faust app, top to bottom: app -> topics -> tables -> agents.
+
+ingest     fiulink.reports.<FIU>...  -> fiulink.sightings (SightingBatch per partition) | bad -> fiulink.dead-letter
+correlate  fiulink.sightings x table `tokens` (token -> reports per FIU)  -> fiulink.matches (key = match_id)
+notify     fiulink.matches + fiulink.consents.<FIU> x table `links` (match_id)  -> fiulink.notifications.<FIU>, fiulink.audit
+
+Delivery is at-least-once: Faust flushes the producer before it commits offsets, and every step
+re-emits the same deterministic ids on a replay, so sinks dedupe by id. What each agent does with
+a batch is ``streams.app.handlers``; retention is ``streams.app.retention``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import faust
+from aiokafka.partitioner import DefaultPartitioner
+
+from streams.app import batches, framework, retention
+from streams.app.crash import crash
+from streams.app.handlers import BatchHandlers
+from streams.app.offsets import harden_offsets
+from streams.app.send import BatchSender, finish
+from streams.app.state import BatchTable, Send, worker_table
+from streams.app.steps import Steps
+from streams.codec import codec
+from streams.config import Settings
+from streams.core.correlate import CorrelationRules
+from streams.core.policy import SharingPolicy
+from streams.core.sightings import route
+from streams.core.tokens import Tokenizer
+
+log = logging.getLogger("fiulink.worker")
+BATCH = 500  # events an agent takes at once ...
+WITHIN = 0.02  # ... or what came within this many seconds
+
+
+def build_worker_app(settings: Settings, policy: SharingPolicy, rules: CorrelationRules) -> faust.App:
+    framework.check()  # the private attributes we rely on exist in the installed versions
+    batches.install()  # a decompression bomb is a dead letter, not the worker's memory
+
+    # -- app -------------------------------------------------------------------------------------
+    app = faust.App(settings.app_id, **app_options(settings))
+    harden_offsets(app)  # never skip a record around a rebalance: streams.app.offsets
+
+    # -- topics ----------------------------------------------------------------------------------
+    names = settings.topics
+
+    def raw_topic(*topics: str) -> Any:
+        return app.topic(*topics, key_type=bytes, value_type=bytes, key_serializer="raw",
+                         value_serializer="raw", partitions=settings.partitions)  # fmt: skip
+
+    feeds = raw_topic(*[names.feed(f) for f in policy.fius])
+    sightings = raw_topic(names.sightings)
+    links_in = raw_topic(names.matches, *[names.consent(f) for f in policy.fius])
+
+    # -- tables ----------------------------------------------------------------------------------
+    tokens = BatchTable(worker_table(app, "tokens", settings.partitions))
+    links = BatchTable(worker_table(app, "links", settings.partitions))
+    tokens_lock = asyncio.Lock()  # the correlate agent and the retention sweep take turns on `tokens`
+    links_lock = asyncio.Lock()  # ... and the notify agent and the sweep on `links`
+
+    # -- agents ----------------------------------------------------------------------------------
+    steps = Steps(codec(), Tokenizer(settings.require_key(), settings.token_key_id), policy, rules, names,
+                  settings.partitions)  # fmt: skip
+    handlers = BatchHandlers(steps, tokens, links)
+    sender = BatchSender(  # a changelog's persisted offset is recorded once Kafka has the records
+        lambda: framework.running_producer(app),
+        {t.table.changelog_topic.get_topic_name(): t.persisted for t in (tokens, links)},
+    )
+    app.agent(feeds, name="ingest")(batched(handlers.ingest, "ingest", sender.send))
+    app.agent(sightings, name="correlate")(batched(handlers.correlate, "correlate", sender.send, tokens_lock))
+    app.agent(links_in, name="notify")(batched(handlers.notify, "notify", sender.send, links_lock))
+
+    # -- timers and lifecycle --------------------------------------------------------------------
+    if rules.retention_ms > 0:
+        partitioner, all_partitions = DefaultPartitioner(), list(range(settings.partitions))
+
+        def links_partition(match_id: str) -> int:  # the in-memory store's fallback: Kafka's own
+            return int(partitioner(match_id.encode(), all_partitions, all_partitions))  # keyed partition
+
+        swept = [
+            retention.Swept("tokens", tokens, tokens_lock, lambda token: route(token, settings.partitions)),
+            retention.Swept("sharing decisions", links, links_lock, links_partition),
+        ]
+        retention.schedule(app, swept, rules, sender.send, settings.retention_days)
+
+    @app.task  # once, when the worker has started (and set up its logging)
+    async def framework_log_level() -> None:
+        """faust.topics logs every send at DEBUG (building the record costs a measurable share of the worker):
+        the framework loggers get the worker's level (WARNING unless asked for more)."""
+        for name in ("faust", "mode", "aiokafka"):
+            logging.getLogger(name).setLevel(settings.log_level_number)
+
+    return app
+
+
+def app_options(settings: Settings) -> dict[str, Any]:
+    """faust.App settings: the hub's broker, store, partitions and the tuning the bench measured."""
+    credentials = None
+    if settings.sasl_username:  # FIULINK_SASL_USERNAME/PASSWORD: the hub principal on a --secure broker
+        options = settings.client_options()
+        credentials = faust.SASLCredentials(
+            username=options["sasl_plain_username"],
+            password=options["sasl_plain_password"],
+            mechanism=options["sasl_mechanism"],
+        )
+    return {
+        "broker_credentials": credentials,
+        "broker": [f"kafka://{b}" for b in settings.bootstrap.split(",")],
+        "store": settings.store,
+        "datadir": str(settings.home / "worker" / settings.app_id),
+        "autodiscover": False,
+        "topic_partitions": settings.partitions,
+        "topic_replication_factor": settings.replication_factor,
+        "topic_disable_leader": True,
+        "table_standby_replicas": 0,
+        "web_enabled": False,
+        "consumer_auto_offset_reset": "earliest",
+        "broker_session_timeout": 10.0,
+        "broker_heartbeat_interval": 1.0,
+        "broker_commit_interval": 1.0,
+        "broker_max_poll_records": 1000,
+        "stream_wait_empty": False,
+        "stream_buffer_maxsize": 8192,
+        "producer_linger": 0.02,
+        "producer_max_batch_size": 512 * 1024,
+        "processing_guarantee": "at_least_once",
+    }
+
+
+def batched(
+    handle: Callable[[list[Any]], list[Send]],
+    stage: str,
+    send: Callable[[list[Send]], Any],
+    lock: asyncio.Lock | None = None,
+) -> Callable[[Any], Any]:
+    """An agent over micro-batches: Faust's per-event agent and send machinery costs more than
+    our whole step, so take up to BATCH events, run the handler, and hand its output straight to
+    the producer. Faust flushes the producer before it commits the batch's offsets
+    (at-least-once), and acks the events once the batch is done; a batch is finished even when
+    the worker is stopping (``finish``)."""
+
+    async def process(events: list[Any]) -> None:
+        # the lock too is taken inside ``finish``: a stop while waiting for it (the retention
+        # sweep holds it) must not let the batch's events go unprocessed
+        async with lock or contextlib.nullcontext():
+            try:
+                await send(handle(events))  # records that fail are dead letters already
+            except Exception:  # our bug or the producer's, not a record's: crash-only, commit nothing
+                crash(
+                    "%s: batch failed; exiting so a supervisor restarts the worker",
+                    stage,
+                    with_traceback=True,
+                )
+
+    async def agent(stream: Any) -> None:
+        async for events in stream.take_events(BATCH, within=WITHIN):
+            await finish(process(events))
+
+    agent.__name__ = stage
+    return agent
