@@ -104,9 +104,12 @@ def api_routes(wb: Workbench) -> list[Route]:
         if not isinstance(body, dict) or not isinstance(body.get("grant"), bool):
             return _error(400, 'send a JSON object {"grant": true|false, "reason": "..."}')
         reason = body.get("reason") if isinstance(body.get("reason"), str) else None
+        message = body.get("message") if isinstance(body.get("message"), str) else None
+        if message and len(message) > 500:
+            return _error(400, "message: at most 500 characters")
         try:
             rec = await run_in_threadpool(
-                wb.answer, user.fiu or "", request.path_params["match_id"], body["grant"], reason
+                wb.answer, user.fiu or "", request.path_params["match_id"], body["grant"], reason, message
             )
         except FiulinkError as exc:
             return _error(409, str(exc).splitlines()[0])

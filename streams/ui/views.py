@@ -13,7 +13,7 @@ from typing import Any
 from streams.errors import FiulinkError
 from streams.ui.snapshots import Row, SnapshotSource
 
-TYPES = ("hit", "possible_hit", "consent_request", "hot_identifier", "sanctions_hit")
+TYPES = ("hit", "possible_hit", "consent_request", "consent_refused", "hot_identifier", "sanctions_hit")
 KINDS = ("wallet", "transaction", "document", "account", "lei", "email", "phone", "name_dob", "person",
          "organization")  # fmt: skip
 PAGE = 50

@@ -70,10 +70,15 @@ class Workbench:
             return self.settings.as_principal(fiu, password)
         return self.settings
 
-    def answer(self, fiu: str, match_id: str, grant: bool, reason: str | None) -> dict[str, Any]:
+    def answer(
+        self, fiu: str, match_id: str, grant: bool, reason: str | None, message: str | None = None
+    ) -> dict[str, Any]:
+        """``fiu``'s answer through ``streams.consent.answer``; ``message`` (a refusal's note to
+        the waiting FIU) goes with a refusal only."""
         from streams.consent import answer
 
-        rec = answer(self.settings_for(fiu), fiu, match_id, grant=grant, reason=reason or None)
+        note = (message or None) if not grant else None
+        rec = answer(self.settings_for(fiu), fiu, match_id, grant=grant, reason=reason or None, message=note)
         self.sent[(fiu, match_id)] = rec
         return rec
 
@@ -155,7 +160,8 @@ def routes(wb: Workbench) -> list[Route]:
             return wb.page(request, "error.html", 400, message="decision must be grant or refuse")
         try:
             reason = str(form.get("reason", "")).strip()
-            await run_in_threadpool(wb.answer, user.fiu or "", match_id, decision == "grant", reason)
+            message = str(form.get("message", "")).strip()[:500]
+            await run_in_threadpool(wb.answer, user.fiu or "", match_id, decision == "grant", reason, message)
             request.session["flash"] = f"{decision}ed: {user.fiu} on match {match_id} (sent to the hub)"
         except FiulinkError as exc:
             request.session["flash"] = f"not sent: {str(exc).splitlines()[0]}"

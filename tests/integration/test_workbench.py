@@ -257,12 +257,19 @@ def test_consent_action_needs_the_csrf_token(world: World, browser: Any) -> None
     assert resp.status == 403
     answers = world.hub.read([world.hub.settings.topics.consent("NL")], idle=2.0)
     assert not [a for a in answers if a["match_id"] == match_id]  # nothing reached the hub
-    resp = page.request.post(f"{world.url}/api/consent/{match_id}", data=json.dumps({"grant": False}),
+    body = json.dumps({"grant": False, "reason": "open case", "message": "ask again in May"})
+    resp = page.request.post(f"{world.url}/api/consent/{match_id}", data=body,
                              headers={"Content-Type": "application/json", "X-CSRF-Token": token or ""})  # fmt: skip
     assert resp.status == 202, resp.text()
     answers = world.hub.read([world.hub.settings.topics.consent("NL")], until=lambda r: any(
         a["match_id"] == match_id for a in r))  # fmt: skip
-    assert [a["granted"] for a in answers if a["match_id"] == match_id] == [False]
+    assert [(a["granted"], a["reason"]) for a in answers if a["match_id"] == match_id] == [
+        (False, "open case")
+    ]
+    told = world.hub.read([world.hub.settings.topics.notification("FR")], until=lambda r: any(
+        n["type"] == "consent_refused" for n in r))  # fmt: skip
+    refused = [n for n in told if n["type"] == "consent_refused" and n["match_id"] == match_id]
+    assert refused and refused[0]["message"] == "ask again in May"  # the note reaches FR, the reason does not
 
 
 def test_session_expires(world: World, browser: Any) -> None:
