@@ -83,6 +83,26 @@ class SnapshotSource:
         finally:
             cur.close()
 
+    def watch(self, interval: float, on_new: Callable[[], object], stop: threading.Event) -> threading.Thread:
+        """A daemon thread that opens each newly published snapshot within ``interval`` seconds
+        and runs ``on_new`` on it (to compute what is kept per snapshot before anyone asks)."""
+
+        def run() -> None:
+            seen: Path | None = None
+            while not stop.is_set():
+                try:
+                    opened = self.current()
+                    if opened.path != seen:
+                        seen = opened.path
+                        on_new()
+                except FiulinkError:
+                    pass  # nothing published yet; requests say so
+                stop.wait(interval)
+
+        thread = threading.Thread(target=run, name="fiulink-ui-snapshots", daemon=True)
+        thread.start()
+        return thread
+
     def close(self) -> None:
         with self._lock:
             if self._open is not None:

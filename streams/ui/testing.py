@@ -20,7 +20,7 @@ def serving(settings: Settings, *, session_seconds: float = 3600) -> Iterator[st
 
     port = free_port()
     config = uvicorn.Config(create_app(settings, session_seconds=session_seconds), host="127.0.0.1",
-                            port=port, log_level="warning", lifespan="off")  # fmt: skip
+                            port=port, log_level="warning", lifespan="on")  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

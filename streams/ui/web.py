@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -222,7 +224,18 @@ def create_app(settings: Settings, *, session_seconds: float = SESSION_SECONDS) 
     # little so that the page can say "expired" rather than just asking to log in.
     middleware = [Middleware(SessionMiddleware, secret_key=secret, session_cookie="fiulink_session",
                              max_age=int(session_seconds) + 300, same_site="strict")]  # fmt: skip
-    app = Starlette(routes=routes(wb), middleware=middleware)
+    stop = threading.Event()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # each new snapshot is opened and its overview computed before anyone asks for them
+        wb.source.watch(2.0, lambda: views.overview(wb.source), stop)
+        try:
+            yield
+        finally:
+            stop.set()
+
+    app = Starlette(routes=routes(wb), middleware=middleware, lifespan=lifespan)
     app.state.workbench = wb
     app.state.started = time.time()
     return app
