@@ -163,3 +163,29 @@ def test_newer_snapshot_is_picked_up_and_none_is_said(tmp_path: Path) -> None:
         publish(w.con, home / "snapshots")
     assert views.inbox(s, "FR", views.InboxFilter())[0][0]["notification_id"] == "n99"
     assert s.current().path != first
+
+
+def test_the_watcher_opens_each_new_snapshot_once(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    home = tmp_path / "w"
+    s = _snapshot(home)
+    seen: list[Path] = []
+    stop = threading.Event()
+    thread = s.watch(0.05, lambda: seen.append(s.current().path), stop)
+    try:
+        deadline = time.monotonic() + 10
+        while len(seen) < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        assert len(seen) == 1  # nothing new: not run again
+        with SnapshotWriter(home / "live.duckdb") as w:
+            publish(w.con, home / "snapshots")
+        while len(seen) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(seen) == 2 and seen[0] != seen[1] and seen[1] == s.current().path
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
