@@ -150,11 +150,14 @@ def test_match_view_shows_kind_reports_and_audit(world: World, browser: Any) -> 
 
 def test_network_renders_the_cluster_fr_knows(world: World, browser: Any) -> None:
     page = _login(browser, world, "fr-analyst")
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     page.goto(f"{world.url}/network?report=FR:FR-1")
     page.wait_for_function("document.getElementById('net-status').dataset.nodes !== undefined")
     ids = sorted(page.evaluate("window.fiulinkGraph.nodes().map(n => n.id())"))
     assert ids == ["DE:DE-1", "FR:FR-1", "FR:FR-3"]  # IT-1 is linked to DE-1, but FR was never told
     assert page.evaluate("window.fiulinkGraph.edges().length") == 2
+    assert all(u.startswith(world.url) for u in requested), requested  # cytoscape.js served locally
     _shot(page, "network-fr")
 
 
@@ -200,8 +203,13 @@ def test_another_fiu_cannot_open_the_match(world: World, browser: Any) -> None:
 
 def test_operator_sees_the_overview_not_inboxes(world: World, browser: Any) -> None:
     page = _login(browser, world, "ops")
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.reload()
     assert page.url.endswith("/overview")
     page.wait_for_function("document.body.dataset.chartsReady === '1'")
+    assert any(u.endswith("/static/vendor/chart.umd.min.js") for u in requested)
+    assert all(u.startswith(world.url) for u in requested), requested  # nothing from outside (no CDN)
     assert page.evaluate("Chart.getChart('hits-chart').data.datasets.length") >= 1
     assert page.evaluate("Chart.getChart('matrix-chart').data.datasets[0].data.length") >= 3
     _shot(page, "overview")
