@@ -6,8 +6,27 @@ BIN    := $(VENV)/bin
 KAFKA_LIBS := .kafka/libs
 MVN_DEP := org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies
 
-.PHONY: setup demo test lint bench bench-full bench-quality smoke clean
-setup: $(VENV)/.installed $(KAFKA_LIBS)/.fetched
+# The workbench's browser libraries (npm registry, pinned by package-lock.json), served locally.
+UI_WEB := streams/ui/web
+UI_VENDOR := streams/ui/static/vendor
+
+.PHONY: setup chromium demo ui test lint bench bench-full bench-quality smoke clean
+setup: $(VENV)/.installed $(KAFKA_LIBS)/.fetched $(UI_VENDOR)/.fetched chromium
+
+$(UI_VENDOR)/.fetched: $(UI_WEB)/package.json $(UI_WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the workbench's browser libraries: apt-get install nodejs npm"; exit 1; }
+	cd $(UI_WEB) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(UI_VENDOR)
+	cp $(UI_WEB)/node_modules/cytoscape/dist/cytoscape.min.js $(UI_VENDOR)/
+	cp $(UI_WEB)/node_modules/cytoscape/LICENSE $(UI_VENDOR)/cytoscape-LICENSE
+	cp $(UI_WEB)/node_modules/chart.js/dist/chart.umd.min.js $(UI_VENDOR)/
+	cp $(UI_WEB)/node_modules/chart.js/LICENSE.md $(UI_VENDOR)/chart.js-LICENSE.md
+	@touch $@
+
+# Debian's Chromium for the workbench's browser tests (Playwright drives it; no browser download).
+chromium:
+	@command -v chromium >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo -n ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +45,10 @@ $(KAFKA_LIBS)/.fetched: kafka/pom.xml
 # `make demo KEEP=1` leaves the broker and the demo's topics up to look around afterwards.
 demo: setup
 	FIULINK_HOME=$${FIULINK_HOME:-$(CURDIR)/var} $(BIN)/fiulink demo $(if $(KEEP),--keep-running)
+
+# The analyst's workbench over the demo's snapshots (logins: printed by `make demo`).
+ui: setup
+	FIULINK_HOME=$${FIULINK_HOME:-$(CURDIR)/var} $(BIN)/fiulink ui
 
 lint: setup
 	$(BIN)/ruff check streams tests bench

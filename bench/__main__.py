@@ -104,6 +104,9 @@ def main() -> None:
     res.update(
         {"snapshot_rows_per_s": snap["snapshot_rows_per_s"], "publish_1m_rows_s": snap["publish_1m_rows_s"]}
     )
+    say("workbench: page timings on a snapshot of 1,000,000 notifications")
+    ui = last_json([sys.executable, "bench/bench_workbench.py"])
+    res.update({f"ui_{k}_p95_ms": v["p95_ms"] for k, v in ui.items() if isinstance(v, dict)})
     width = max(map(len, res))
     for k, v in res.items():
         print(f"{k:<{width}}  {v:,.3f}" if isinstance(v, float) else f"{k:<{width}}  {v}")

@@ -8,6 +8,8 @@ end, without a consumer group.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from streams.config import Settings
 from streams.core.consent import ConsentState, Record, check_answer, pending, requests_of
 from streams.errors import ConfigError
@@ -45,3 +47,49 @@ def read_state(settings: Settings, fiu: str, *, timeout: float = 15.0) -> Consen
             "cannot be told apart from open ones"
         )
     return ConsentState(fiu, records, given, warning)
+
+
+def answer(
+    settings: Settings,
+    fiu: str,
+    match_id: str,
+    *,
+    grant: bool,
+    reason: str | None = None,
+    message: str | None = None,
+    force: bool = False,
+    timeout: float = 15.0,
+    warn: Callable[[str], None] | None = None,
+) -> Record:
+    """Check (unless ``force``), then send ``fiu``'s answer on its own consent topic: what
+    ``fiulink consent`` and the workbench do. The hub's worker acts on it and audits the decision.
+    ``warn`` is told when the FIU's own answers cannot be read. Returns the record sent."""
+    from kafka.errors import KafkaError, TopicAuthorizationFailedError
+
+    from streams.codec import codec
+    from streams.core.clock import utcnow
+    from streams.errors import BrokerError
+    from streams.kafka.clients import producer
+
+    if not force:
+        state = read_state(settings, fiu, timeout=timeout)
+        if state.warning and warn is not None:
+            warn(state.warning)
+        check_answer(state, match_id)
+    rec = {"match_id": match_id, "fiu": fiu, "granted": grant, "reason": reason, "message": message,
+           "created_at": utcnow()}  # fmt: skip
+    topic = settings.topics.consent(fiu)
+    p = producer(settings, max_block_ms=int(timeout * 1000))
+    try:
+        p.send(topic, key=match_id.encode(), value=codec().encode("ConsentAnswer", rec)).get(timeout=30)
+    except KafkaError as exc:
+        denied = isinstance(exc, TopicAuthorizationFailedError)
+        raise BrokerError(
+            f"could not answer on {topic}: {type(exc).__name__}",
+            hint="an FIU answers only for itself: FIULINK_SASL_USERNAME must be that FIU"
+            if denied
+            else "is the broker up and the topic created (`fiulink topics create`)?",
+        ) from exc
+    finally:
+        p.close()
+    return rec

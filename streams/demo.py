@@ -93,6 +93,9 @@ def run_demo(
         stats = Publisher(s, rate=rate, progress_every=5.0).publish([merged])
         say(f"    {stats.published} published in {stats.seconds:.1f}s; waiting for the worker to catch up")
         summary = _wait_and_summarise(s, truth, policy.fius)
+        from streams.ui.demo import prepare  # the analyst's workbench: a consent flow, a snapshot, logins
+
+        workbench = prepare(s, policy.fius)
     finally:
         stop_processes([worker])
         if started_broker and not keep:
@@ -100,6 +103,8 @@ def run_demo(
             say("demo: broker stopped (run with --keep-running to leave it up)")
     _print_summary(summary)
     _print_next_steps(s, policy.fius, kept=keep or not started_broker)
+    for line in workbench:
+        say(line)
     return summary
 
 

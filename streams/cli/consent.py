@@ -68,45 +68,13 @@ def consent_answer(
     answering FIU's own consent topic (with --secure, only that FIU may write there).
 
     Checked first: MATCH_ID must be a consent request to this FIU, not answered yet."""
-    from kafka.errors import KafkaError, TopicAuthorizationFailedError
-
-    from streams.codec import codec
-    from streams.consent import check_answer, read_state
-    from streams.core.clock import utcnow
-    from streams.errors import BrokerError
-    from streams.kafka.clients import producer
+    from streams.consent import answer
 
     fiu = fiu.upper()
     if message and grant:
         raise click.UsageError("--message goes with --refuse: a grant releases the hit itself")
-    s = settings_from(ctx)
-    if not force:
-        state = read_state(s, fiu, timeout=timeout)
-        if state.warning:
-            click.echo(state.warning, err=True)
-        check_answer(state, match_id)
-    rec = {
-        "match_id": match_id,
-        "fiu": fiu,
-        "granted": grant,
-        "reason": reason,
-        "message": message,
-        "created_at": utcnow(),
-    }
-    topic = s.topics.consent(fiu)
-    p = producer(s, max_block_ms=int(timeout * 1000))
-    try:
-        p.send(topic, key=match_id.encode(), value=codec().encode("ConsentAnswer", rec)).get(timeout=30)
-    except KafkaError as exc:
-        denied = isinstance(exc, TopicAuthorizationFailedError)
-        raise BrokerError(
-            f"could not answer on {topic}: {type(exc).__name__}",
-            hint="an FIU answers only for itself: FIULINK_SASL_USERNAME must be that FIU"
-            if denied
-            else "is the broker up and the topic created (`fiulink topics create`)?",
-        ) from exc
-    finally:
-        p.close()
+    answer(settings_from(ctx), fiu, match_id, grant=grant, reason=reason, message=message, force=force,
+           timeout=timeout, warn=lambda w: click.echo(w, err=True))  # fmt: skip
     click.echo(f"{'granted' if grant else 'refused'}: {fiu} on match {match_id}", err=True)
 
 

@@ -10,6 +10,7 @@ from streams.cli import consent, feeds, hub, ops, pairs, sanctions, snapshot
 from streams.cli.common import FiulinkGroup
 from streams.config import Settings, version
 from streams.goaml import cli as goaml
+from streams.ui.command import ui
 
 
 @click.group(
@@ -47,5 +48,6 @@ for command in (
     pairs.pairs,
     sanctions.sanctions,
     goaml.convert,
+    ui,
 ):
     main.add_command(command)

@@ -1,0 +1,6 @@
+-- What one FIU was told about one match: its own notifications naming it.
+SELECT n.notification_id, n.type, n.recipient_report_id, n.counterpart_fiu, n.counterpart_report_id,
+       n.match_kind, n.token, n.confidence, n.purpose, n.restrictions, n.created_at
+FROM notifications AS n
+WHERE n.recipient_fiu = $fiu AND n.match_id = $match_id
+ORDER BY n.created_at, n.notification_id;
