@@ -132,6 +132,9 @@ def _notification(r: Record, _w: Where) -> Row:
         r.get("watchlist"),
         r.get("listing_ref"),
         list(r.get("programs") or []),
+        list(r.get("recipient_fields") or []),
+        r.get("agreement"),
+        r.get("message"),
     )
 
 
@@ -229,6 +232,9 @@ TABLES: dict[str, Table] = {
             "watchlist",
             "listing_ref",
             "programs",
+            "recipient_fields",
+            "agreement",
+            "message",
         ),
         ("notification_id",),
         _notification,

@@ -121,6 +121,8 @@ def match(src: SnapshotSource, fiu: str, match_id: str) -> dict[str, Any]:
         "match_kind": first["match_kind"],
         "confidence": confidence,
         "signals": signals(first["match_kind"], confidence),
+        "your_fields": sorted({f for n in notes for f in n.get("recipient_fields") or ()}),
+        "agreement": next((n["agreement"] for n in notes if n.get("agreement")), None),
         "token": first["token"],
         "own_reports": own,
         "counterpart_reports": [{"fiu": f, "report_id": r} for f, r in counterpart],

@@ -145,6 +145,8 @@ def test_match_view_shows_kind_reports_and_audit(world: World, browser: Any) -> 
     assert "FR:FR-1" in page.inner_text("#own-reports")
     assert "DE:DE-1" in page.inner_text("#counterpart-reports")
     assert "sent" in page.inner_text("#audit")
+    assert "subjects[0]." in page.inner_text("#your-fields")  # which of FR's own fields matched
+    assert page.inner_text("#agreement") == "DE-FR auto"
     _shot(page, "match-fr")
 
 

@@ -60,12 +60,18 @@ CREATE TABLE IF NOT EXISTS notifications (
     source_ts             BIGINT,
     watchlist             VARCHAR,    -- sanctions_hit: the list, its entry and programmes
     listing_ref           VARCHAR,
-    programs              VARCHAR[]
+    programs              VARCHAR[],
+    recipient_fields      VARCHAR[],  -- the recipient's own fields that matched (paths, never values)
+    agreement             VARCHAR,    -- the agreement it was decided under, e.g. 'DE-FR auto'
+    message               VARCHAR     -- consent_refused: the refusing FIU's note to the requester
 );
 -- A live database made before the sanctions columns gets them (NULL in older rows).
 ALTER TABLE notifications ADD COLUMN IF NOT EXISTS watchlist VARCHAR;
 ALTER TABLE notifications ADD COLUMN IF NOT EXISTS listing_ref VARCHAR;
 ALTER TABLE notifications ADD COLUMN IF NOT EXISTS programs VARCHAR[];
+ALTER TABLE notifications ADD COLUMN IF NOT EXISTS recipient_fields VARCHAR[];
+ALTER TABLE notifications ADD COLUMN IF NOT EXISTS agreement VARCHAR;
+ALTER TABLE notifications ADD COLUMN IF NOT EXISTS message VARCHAR;
 
 -- The first record of each decision: a replayed decision (new created_at) does not overwrite it.
 CREATE TABLE IF NOT EXISTS audit (

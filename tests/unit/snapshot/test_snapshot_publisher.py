@@ -134,19 +134,22 @@ def test_sanctions_hits(views: duckdb.DuckDBPyConnection) -> None:
     assert rest == [(1,)]
 
 
-def test_a_live_database_from_before_the_sanctions_columns_gets_them(tmp_path: Path) -> None:
+def test_a_live_database_from_before_the_newer_columns_gets_them(tmp_path: Path) -> None:
     from streams.snapshot.db import connect, sql
 
     path = tmp_path / "live.duckdb"
     con = connect(path)
     old = sql("schema").split("-- A live database made before the sanctions columns")[0]
-    con.execute(old.replace("    watchlist             VARCHAR,    -- sanctions_hit: the list, its entry and programmes\n", "")
-                .replace("    listing_ref           VARCHAR,\n", "").replace(",\n    programs              VARCHAR[]\n", "\n"))  # fmt: skip
+    start = old.index("CREATE TABLE IF NOT EXISTS notifications")
+    end = old.index(");", start)
+    cut = old.index("source_ts             BIGINT", start) + len("source_ts             BIGINT")
+    con.execute(old[:cut] + "\n" + old[end:])  # the notifications table as the first wave made it
     assert "watchlist" not in [r[0] for r in con.execute("DESCRIBE notifications").fetchall()]
     con.close()
     writer = SnapshotWriter(path)
     cols = [r[0] for r in writer.con.execute("DESCRIBE notifications").fetchall()]
-    assert cols[-3:] == ["watchlist", "listing_ref", "programs"]
+    newer = ["watchlist", "listing_ref", "programs", "recipient_fields", "agreement", "message"]
+    assert cols[-6:] == newer
 
 
 def test_dead_letters_by_reason(views: duckdb.DuckDBPyConnection) -> None:

@@ -36,7 +36,8 @@ def _snapshot(home: Path) -> SnapshotSource:
     with SnapshotWriter(home / "live.duckdb") as w:
         for n in NOTES:
             w.con.execute(
-                f"INSERT INTO notifications VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'k1:x', ?, NULL, [], {T0} + to_days(?), 1)",
+                f"INSERT INTO notifications "
+                f"(notification_id, match_id, type, recipient_fiu, recipient_report_id, counterpart_fiu, counterpart_report_id, match_kind, token, confidence, purpose, restrictions, created_at, source_ts, recipient_fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'k1:x', ?, NULL, [], {T0} + to_days(?), 1, ['subjects[0].wallets[0].address'])",
                 list(n),
             )
         for tok, fiu, rid in SIGHTINGS:
@@ -102,6 +103,7 @@ def test_match_shows_only_what_the_fiu_was_told(src: SnapshotSource) -> None:
     assert m["own_reports"][0]["restrictions"] == ["no-onward"]
     assert m["counterpart_reports"] == [{"fiu": "DE", "report_id": "DE-1"}]
     assert [a["decision"] for a in m["audit"]] == ["sent"]
+    assert m["your_fields"] == ["subjects[0].wallets[0].address"]  # paths of its own report, no values
     asked = views.match(src, "FR", "m4")  # a consent request names no counterpart report
     assert asked["counterpart_reports"] == [] and asked["counterpart_fius"] == ["NL"]
     for fiu, mid in (("FR", "m3"), ("IT", "m1"), ("FR", "nope")):
@@ -158,7 +160,8 @@ def test_newer_snapshot_is_picked_up_and_none_is_said(tmp_path: Path) -> None:
     first = s.current().path
     with SnapshotWriter(home / "live.duckdb") as w:
         w.con.execute(
-            f"INSERT INTO notifications VALUES ('n99', 'm9', 'hit', 'FR', 'FR-7', 'DE', 'DE-7', 'lei', 'k1:y', 1.0, NULL, [], {T0} + to_days(9), 1)"
+            f"INSERT INTO notifications "
+            f"(notification_id, match_id, type, recipient_fiu, recipient_report_id, counterpart_fiu, counterpart_report_id, match_kind, token, confidence, purpose, restrictions, created_at, source_ts) VALUES ('n99', 'm9', 'hit', 'FR', 'FR-7', 'DE', 'DE-7', 'lei', 'k1:y', 1.0, NULL, [], {T0} + to_days(9), 1)"
         )
         publish(w.con, home / "snapshots")
     assert views.inbox(s, "FR", views.InboxFilter())[0][0]["notification_id"] == "n99"
