@@ -60,13 +60,30 @@ def broker() -> None:
 @click.option(
     "--secure", is_flag=True, help="SASL/SCRAM authentication and ACLs (one principal per FIU + the hub)"
 )
+@click.option(
+    "--nodes",
+    type=int,
+    default=1,
+    show_default=True,
+    help="KRaft nodes (broker+controller each); 3: replication factor 3, min.insync.replicas 2",
+)
+@click.option("--tls", is_flag=True, help="with --secure: SASL_SSL with a generated CA (broker/tls/ca.pem)")
+@click.option("--node", type=int, help="start only this node of the cluster (after `stop --node N`)")
 @click.pass_context
 @fail_clearly
-def broker_start(ctx: click.Context, port: int | None, secure: bool) -> None:
-    """Start the broker; returns when it answers and prints the bootstrap address. Idempotent."""
+def broker_start(ctx: click.Context, port: int | None, secure: bool, nodes: int, tls: bool,
+                 node: int | None) -> None:  # fmt: skip
+    """Start the broker; returns when it answers and prints the bootstrap address. Idempotent.
+    With --nodes 3, a three-node cluster: node N under $FIULINK_HOME/broker/node-N, ports
+    PORT, PORT+1, PORT+2; the bootstrap list is printed."""
     from streams.kafka.broker import EmbeddedBroker
 
     s = settings_from(ctx)
+    from streams import cli_cluster
+
+    if cli_cluster.wanted(s, nodes, tls, node):
+        cli_cluster.start(s, nodes, port, secure, tls, node)
+        return
     b = EmbeddedBroker(s)
     already = b.info()
     if secure:
@@ -81,12 +98,17 @@ def broker_start(ctx: click.Context, port: int | None, secure: bool) -> None:
 
 
 @broker.command("stop")
+@click.option("--node", type=int, help="stop only this node of the cluster")
 @click.pass_context
 @fail_clearly
-def broker_stop(ctx: click.Context) -> None:
-    """Stop the broker gracefully (controlled shutdown)."""
+def broker_stop(ctx: click.Context, node: int | None) -> None:
+    """Stop the broker (or every node of the cluster) gracefully (controlled shutdown)."""
+    from streams import cli_cluster
     from streams.kafka.broker import EmbeddedBroker
 
+    if cli_cluster.wanted(settings_from(ctx), 1, False, node):
+        cli_cluster.stop(settings_from(ctx), node)
+        return
     stopped = EmbeddedBroker(settings_from(ctx)).stop()
     click.echo("broker stopped" if stopped else "broker was not running", err=True)
 
@@ -95,9 +117,13 @@ def broker_stop(ctx: click.Context) -> None:
 @click.pass_context
 @fail_clearly
 def broker_status(ctx: click.Context) -> None:
-    """Say whether the broker runs and answers; exit 1 if not."""
+    """Say whether the broker runs and answers (a cluster: every node and the controller leader);
+    exit 1 if not."""
+    from streams import cli_cluster
     from streams.kafka.broker import EmbeddedBroker
 
+    if cli_cluster.wanted(settings_from(ctx), 1, False, None):
+        sys.exit(0 if cli_cluster.status(settings_from(ctx)) else 1)
     b = EmbeddedBroker(settings_from(ctx))
     info = b.info()
     if info is None:
@@ -128,13 +154,19 @@ def topics() -> None:
     type=click.Path(path_type=Path),
     help="sharing policy (its fius get feeds and notification topics)",
 )
-@click.option("--replication-factor", type=int, default=1, show_default=True)
+@click.option(
+    "--replication-factor",
+    type=int,
+    help="default: 3 with min.insync.replicas 2 on three brokers or more, else 1",
+)
 @click.option(
     "--secure", is_flag=True, help="also create the FIU principals' ACLs (broker started with --secure)"
 )
 @click.pass_context
 @fail_clearly
-def topics_create(ctx: click.Context, policy: Path | None, replication_factor: int, secure: bool) -> None:
+def topics_create(
+    ctx: click.Context, policy: Path | None, replication_factor: int | None, secure: bool
+) -> None:
     """Create every topic of the README's Topics table (per FIU: feed, consent and notification
     topics, from the policy); idempotent."""
     from streams.kafka.topics import create_topics

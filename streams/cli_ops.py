@@ -72,7 +72,7 @@ def worker(
             err=True,
         )
         sys.exit(1)
-    create_topics(s, pol.fius, s.replication_factor)  # idempotent; makes sure the changelogs exist
+    create_topics(s, pol.fius)  # idempotent; makes sure the changelogs exist
     check_partitions(s, pol.fius)
     (s.home / "worker" / s.app_id).mkdir(parents=True, exist_ok=True)  # faust does not create parents
     app = build_worker_app(s, pol, correlation_rules(s))

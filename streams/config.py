@@ -115,6 +115,11 @@ class Settings:
                 "sasl_plain_username": sasl_user,
                 "sasl_plain_password": sasl_password,
             }
+        from streams.kafka.tls import client_options  # TLS: FIULINK_SSL_CAFILE/_CERTFILE/_KEYFILE
+
+        tls = client_options(e, sasl=bool(sasl_user))
+        if tls:
+            extra["client"] = {**extra.get("client", {}), **tls}
         s = cls(
             bootstrap=e.get("FIULINK_BOOTSTRAP", cls.bootstrap),
             home=home_of(e),

@@ -26,6 +26,7 @@ from faust.exceptions import FaustError
 
 from streams.app.batches import install as refuse_oversized_batches
 from streams.app.batches import pending, rejected
+from streams.app.connection import broker_credentials, idempotent
 from streams.app.ingest import IngestPool, ingest_records
 from streams.app.offsets import harden_offsets
 from streams.app.send import BatchSender, finish
@@ -52,14 +53,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     tokenizer = Tokenizer(settings.require_key(), settings.token_key_id)
     names = settings.topics
     steps = Steps(codec(), tokenizer, policy, rules, names, settings.partitions)
-    client = settings.extra.get("client", {})
-    credentials = None
-    if client.get("sasl_mechanism"):  # FIULINK_SASL_USERNAME/PASSWORD: the hub principal on a --secure broker
-        credentials = faust.SASLCredentials(
-            username=client["sasl_plain_username"],
-            password=client["sasl_plain_password"],
-            mechanism=client["sasl_mechanism"],
-        )
+    credentials = broker_credentials(settings)  # SASL and/or TLS, as the CLI's clients
     app = faust.App(
         settings.app_id,
         broker_credentials=credentials,
@@ -84,6 +78,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         processing_guarantee="at_least_once",
         **settings.extra.get("faust", {}),
     )
+    idempotent(app)  # acks=all and idempotence: streams.app.connection
     refuse_oversized_batches()  # a decompression bomb is a dead letter, not the worker's memory
     harden_offsets(app)  # never skip a record around a rebalance (issue #7): streams.app.offsets
 

@@ -112,10 +112,14 @@ def changelog_topics(settings: Settings) -> list[str]:
 
 
 def create_topics(
-    settings: Settings, fius: Iterable[str], replication_factor: int = 1
+    settings: Settings, fius: Iterable[str], replication_factor: int | None = None
 ) -> tuple[list[str], list[str]]:
-    """Create what is missing, changelogs included; return (created, already there). Idempotent."""
+    """Create what is missing, changelogs included; return (created, already there). Idempotent.
+    Without ``replication_factor``: three replicas and ``min.insync.replicas`` 2 from three brokers
+    on, one on a single broker (``streams.kafka.cluster.durability``)."""
     from kafka.errors import TopicAlreadyExistsError
+
+    from streams.kafka.cluster import durability
 
     wanted = settings.topics.all(fius, settings.partitions)
     wanted.update(dict.fromkeys(changelog_topics(settings), settings.partitions))
@@ -124,12 +128,16 @@ def create_topics(
     try:
         existing = set(admin.list_topics())
         missing = {t: p for t, p in wanted.items() if t not in existing}
+        rf, isr = durability(len(admin.describe_cluster()["brokers"]))
+        if replication_factor:
+            rf, isr = replication_factor, min(isr, replication_factor)
         if missing:
             spec = {
                 t: {
                     "num_partitions": p,
-                    "replication_factor": replication_factor,
-                    "configs": {"cleanup.policy": "compact"} if t in compact else {},
+                    "replication_factor": rf,
+                    "configs": {"min.insync.replicas": str(isr)}
+                    | ({"cleanup.policy": "compact"} if t in compact else {}),
                 }
                 for t, p in missing.items()
             }
