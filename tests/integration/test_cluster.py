@@ -38,8 +38,9 @@ def cluster_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
 
 
 def test_three_nodes_replicate_every_topic(cluster_env: dict[str, str], tmp_path: Path) -> None:
-    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
     from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
     bootstrap = cluster_env["FIULINK_BOOTSTRAP"]
     assert len(bootstrap.split(",")) == 3
