@@ -93,6 +93,7 @@ class Settings:
     topic_prefix: str = "fiulink."
     ingest_processes: int = 0  # ingest child processes (streams/app/ingest.py); 0: in the worker
     fiu_produce_rate: int = 128 * 1024  # bytes/s an FIU principal may produce on a --secure broker
+    send_timeout: float = 120.0  # seconds a produced record may wait for its acks (FIULINK_SEND_TIMEOUT)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -142,6 +143,9 @@ class Settings:
                 "FIULINK_FIU_PRODUCE_RATE",
                 e.get("FIULINK_FIU_PRODUCE_RATE", str(cls.fiu_produce_rate)),
                 "bytes per second",
+            ),
+            send_timeout=float(
+                _count("FIULINK_SEND_TIMEOUT", e.get("FIULINK_SEND_TIMEOUT", "120"), "seconds")
             ),
             extra=extra,
         )

@@ -40,6 +40,8 @@ def producer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-d
         "bootstrap_servers": settings.bootstrap,
         "acks": "all",
         "enable_idempotence": True,  # already the default of the pinned kafka-python 3.0.12; said, not assumed
+        "delivery_timeout_ms": int(settings.send_timeout * 1000),  # then the send is a failure, said
+        "request_timeout_ms": int(min(30.0, settings.send_timeout / 2) * 1000),
         "linger_ms": 20,
         "batch_size": 512 * 1024,
         "max_request_size": 2 * 1024 * 1024,

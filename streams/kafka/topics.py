@@ -148,10 +148,23 @@ def create_topics(
         admin.close()
 
 
-def existing_topics(settings: Settings) -> set[str]:
+def existing_topics(settings: Settings, attempts: int = 5) -> set[str]:
+    """Topic names; a broker of the cluster that is down is tried around (another answers)."""
+    from kafka.errors import KafkaConnectionError, KafkaError
+
     admin = admin_client(settings)
     try:
-        return set(admin.list_topics())
+        for attempt in range(attempts):
+            try:
+                return set(admin.list_topics())
+            except KafkaConnectionError:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+    except KafkaError as exc:
+        from streams.kafka.clients import unreachable
+
+        raise unreachable(settings, exc) from exc
     finally:
         admin.close()
 

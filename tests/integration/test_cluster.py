@@ -4,37 +4,16 @@ with three replicas and min.insync.replicas 2, one node stopped and started alon
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from streams.config import Settings
-from streams.kafka.broker import free_port
 from streams.kafka.cluster import Cluster
-from streams.testing import FIULINK
+from streams.testing import fiulink
 
 pytestmark = pytest.mark.kafka
-
-
-def fiulink(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FIULINK, *args], env=env, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def cluster_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    home = tmp_path_factory.mktemp("cluster")
-    env = {**os.environ, "FIULINK_HOME": str(home), "FIULINK_BOOTSTRAP": f"127.0.0.1:{free_port()}"}
-    try:
-        started = fiulink(env, "broker", "start", "--nodes", "3")
-        assert started.returncode == 0, started.stderr[-3000:]
-        env["FIULINK_BOOTSTRAP"] = started.stdout.strip()
-        yield env
-    finally:
-        fiulink(env, "broker", "stop")
 
 
 def test_three_nodes_replicate_every_topic(cluster_env: dict[str, str], tmp_path: Path) -> None:
