@@ -283,7 +283,10 @@ def grant_acls(settings: Settings, fius: Iterable[str]) -> list[Any]:
     fius = sorted(set(fius))
     for fiu in fius:
         _check_fiu(fiu)
-    hub = settings.with_overrides(extra={**settings.extra, "client": client_config(settings, HUB)})
+    from streams.kafka.tls import keep_tls
+
+    hub_client = keep_tls(client_config(settings, HUB), settings.extra.get("client", {}))
+    hub = settings.with_overrides(extra={**settings.extra, "client": hub_client})
     users = load_credentials(settings)
     new = {fiu: secrets.token_urlsafe(32) for fiu in fius if fiu not in users}
     if new:

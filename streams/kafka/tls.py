@@ -197,6 +197,14 @@ def client_options(env: Mapping[str, str], sasl: bool) -> dict[str, Any]:
     return opts
 
 
+def keep_tls(sasl: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """SASL client options for another principal, keeping the TLS options of ``current``."""
+    out = dict(sasl)
+    if current.get("ssl_cafile"):
+        out.update({k: v for k, v in current.items() if k.startswith("ssl_")}, security_protocol="SASL_SSL")
+    return out
+
+
 def ssl_context(client: Mapping[str, Any]) -> ssl.SSLContext | None:
     """An SSLContext from kafka-python style options (for Faust/aiokafka), or None without TLS."""
     cafile = client.get("ssl_cafile")
