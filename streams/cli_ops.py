@@ -76,7 +76,7 @@ def worker(
     check_partitions(s, pol.fius)
     (s.home / "worker" / s.app_id).mkdir(parents=True, exist_ok=True)  # faust does not create parents
     app = build_worker_app(s, pol, correlation_rules(s))
-    from streams.kafka.cluster import watch
+    from streams.kafka.health import watch
 
     watch(s)  # says when brokers are lost, and when too few remain to take writes
     click.echo(

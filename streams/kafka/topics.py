@@ -178,10 +178,20 @@ def check_partitions(settings: Settings, fius: Iterable[str]) -> None:
     names = settings.topics
     wanted = [names.sightings, names.matches, *changelog_topics(settings)]
     wanted += [t for f in fius for t in (names.feed(f), names.consent(f))]
+    from kafka.errors import KafkaConnectionError
+
     c = consumer(settings)
     try:
-        c.topics()  # a full metadata refresh
-        wrong = {t: len(c.partitions_for_topic(t) or ()) for t in wanted}
+        for attempt in range(5):  # a broker of the cluster that is down: another answers next time
+            try:
+                c.topics()  # a full metadata refresh
+                wrong = {t: len(c.partitions_for_topic(t) or ()) for t in wanted}
+                break
+            except KafkaConnectionError as exc:
+                if attempt == 4:
+                    from streams.kafka.clients import unreachable
+
+                    raise unreachable(settings, exc) from exc
     finally:
         c.close()
     wrong = {t: n for t, n in wrong.items() if n != settings.partitions}
