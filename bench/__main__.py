@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import core, e2e, scale
+from bench import core, e2e, scale, tls
 from streams.config import Settings
 from streams.kafka.broker import EmbeddedBroker, free_port
 
@@ -99,6 +99,9 @@ def main() -> None:
                         "backfill_1m_peak_rss_mb": b1m["peak_rss_mb"]})  # fmt: skip
     finally:
         broker.stop()
+    n_tls = min(args.reports, 10_000)
+    say(f"TLS cost: the same {n_tls} reports on a --secure and a --secure --tls broker (publish, worker)")
+    res.update(tls.run(work, e2e.prepare_feed(work / "feed-tls", n_tls), n_tls))
     say("snapshot: writer rows/s and publishing a 1,000,000-row snapshot")
     snap = last_json([sys.executable, "bench/bench_snapshot.py", "--rows", "50000"])
     res.update(

@@ -211,6 +211,7 @@ def backfill(
     RocksDB), as separate machines would be; the clock starts once the group is stable."""
     r = Run(bootstrap, home, feed, "bf")
     r.env.update(extra_env or {})
+    r.s = Settings.from_env(r.env)  # the extra environment may carry credentials and a CA
     try:
         r.create_topics(feed / "policy.toml")
         r.cli("publish", *sorted(str(p) for p in feed.glob("feed-??.jsonl")))

@@ -71,6 +71,28 @@ def _log_level(name: str, text: str) -> str:
     return level
 
 
+def _tls_files(e: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
+    """FIULINK_SSL_CAFILE (and FIULINK_SSL_CERTFILE / FIULINK_SSL_KEYFILE for mutual TLS),
+    checked: a client certificate needs its key and a CA; every file must exist."""
+    cafile, certfile, keyfile = (e.get(f"FIULINK_SSL_{k}") or None for k in ("CAFILE", "CERTFILE", "KEYFILE"))
+    if not cafile:
+        if certfile or keyfile:
+            raise ConfigError(
+                "FIULINK_SSL_CERTFILE/FIULINK_SSL_KEYFILE are set but FIULINK_SSL_CAFILE is not",
+                hint="export FIULINK_SSL_CAFILE=<the hub's ca.pem>",
+            )
+        return None, None, None
+    if bool(certfile) != bool(keyfile):
+        raise ConfigError(
+            "mutual TLS needs both FIULINK_SSL_CERTFILE and FIULINK_SSL_KEYFILE",
+            hint="set both (your client certificate and its key), or neither",
+        )
+    for var, path in (("CAFILE", cafile), ("CERTFILE", certfile), ("KEYFILE", keyfile)):
+        if path and not Path(path).is_file():
+            raise ConfigError(f"FIULINK_SSL_{var}={path}: no such file")
+    return cafile, certfile, keyfile
+
+
 def default_home(env: Mapping[str, str] | None = None) -> Path:
     """Where local state lives unless FIULINK_HOME says otherwise: a per-user directory, never
     the current one (``$XDG_DATA_HOME/fiulink``, else ``~/.local/share/fiulink``)."""
@@ -111,7 +133,7 @@ class Settings:
     token_key_id: str = "k1"
     policy_path: Path | None = None
     partitions: int = TOPIC_PARTITIONS
-    replication_factor: int = 1
+    replication_factor: int | None = None  # None: automatic (3 from three brokers on, else 1)
     hot_threshold_reports: int = 10
     hot_threshold_fius: int = 5
     service_wallets_path: Path | None = None
@@ -127,6 +149,11 @@ class Settings:
     kafka_libs: Path = PROJECT_ROOT / ".kafka" / "libs"  # the embedded broker's jars
     #: extra arguments to the broker's storage format (``--add-scram``: holds a password)
     broker_format_args: tuple[str, ...] = field(default=(), repr=False)
+    send_timeout: float = 120.0  # seconds a produced record may wait for its acks (FIULINK_SEND_TIMEOUT)
+    #: TLS (``broker start --tls``): the CA to trust, and this client's certificate for mutual TLS
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -148,6 +175,7 @@ class Settings:
                 hint="export FIULINK_SASL_PASSWORD=<the password the hub operator gave you>",
             )
         libs = e.get("FIULINK_KAFKA_LIBS")
+        cafile, certfile, keyfile = _tls_files(e)
         s = cls(
             bootstrap=read("FIULINK_BOOTSTRAP", cls.bootstrap, _bootstrap),
             home=home_of(e),
@@ -181,6 +209,12 @@ class Settings:
             sasl_username=sasl_user,
             sasl_password=sasl_password if sasl_user else None,
             kafka_libs=Path(libs) if libs else cls.kafka_libs,
+            send_timeout=float(
+                read("FIULINK_SEND_TIMEOUT", 120, lambda n, t: _whole(n, t, "seconds", 1, 120))
+            ),
+            ssl_cafile=cafile,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
         )
         return s.with_overrides(**overrides)
 
@@ -214,15 +248,25 @@ class Settings:
         return self.policy_path
 
     def client_options(self) -> dict[str, Any]:
-        """kafka-python options for this principal: SASL/SCRAM when credentials are set."""
-        if not self.sasl_username:
-            return {}
-        return {
-            "security_protocol": "SASL_PLAINTEXT",
-            "sasl_mechanism": "SCRAM-SHA-512",
-            "sasl_plain_username": self.sasl_username,
-            "sasl_plain_password": self.sasl_password,
-        }
+        """kafka-python options for this principal: SASL/SCRAM when credentials are set, over TLS
+        when a CA is given (FIULINK_SSL_CAFILE; with a client certificate: mutual TLS)."""
+        opts: dict[str, Any] = {}
+        if self.sasl_username:
+            opts = {
+                "security_protocol": "SASL_PLAINTEXT",
+                "sasl_mechanism": "SCRAM-SHA-512",
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password,
+            }
+        if self.ssl_cafile:
+            opts.update(
+                security_protocol="SASL_SSL" if self.sasl_username else "SSL",
+                ssl_cafile=self.ssl_cafile,
+                ssl_check_hostname=True,
+            )
+            if self.ssl_certfile:
+                opts.update(ssl_certfile=self.ssl_certfile, ssl_keyfile=self.ssl_keyfile)
+        return opts
 
     def as_principal(self, username: str, password: str) -> Settings:
         """These settings acting as another SASL principal (the hub, on a --secure broker)."""

@@ -13,6 +13,7 @@ with ``[`` (a JSON array) is refused whole, saying so once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from streams.app import framework
 from streams.codec import codec
 from streams.config import Settings
 from streams.core.at_source import tokenize_at_source
@@ -111,6 +113,8 @@ class Publisher:
             self.topics = {t for t in existing_topics(settings) if t.startswith(settings.topics.reports)}
             self.producer = producer(settings)
         self.stats = PublishStats()
+        self._acked = 0
+        self._gave_up = False
         self._warned: set[str] = set()
 
     def say(self, text: str) -> None:
@@ -123,6 +127,8 @@ class Publisher:
             self.err = None
 
     def _failed(self, exc: Exception) -> None:
+        if self._gave_up:
+            return
         self.stats.failed_sends += 1
         self.say(f"error: a send failed: {exc}")
 
@@ -133,11 +139,39 @@ class Publisher:
                 self._publish_file(Path(path), start)
         finally:
             if self.producer is not None:
-                self.producer.flush()
-                self.producer.close()
+                self._flush()
         self.stats.published -= self.stats.failed_sends
         self.stats.seconds = time.monotonic() - start
         return self.stats
+
+    def _flush(self) -> None:
+        """Wait for every ack, at most the send timeout (and a little): kafka-python 3.0.12 does not
+        expire a batch for a partition without a live leader (two of three nodes down), so an
+        unbounded flush would wait for ever. What is still unacknowledged then counts as failed."""
+        from kafka.errors import KafkaTimeoutError
+
+        try:
+            self.producer.flush(timeout=self.settings.send_timeout + 5)
+        except KafkaTimeoutError:
+            pending = self.stats.published - self._acked - self.stats.failed_sends
+            self.stats.failed_sends += pending
+            self.say(f"error: {pending} send(s) still unacknowledged after {self.settings.send_timeout:.0f}s")
+            # close() flushes first and raises the same timeout before it stops its sender
+            # thread (kafka-python 3.0.12, KafkaProducer.close): stop that thread ourselves.
+            with contextlib.suppress(KafkaTimeoutError):
+                self.producer.close(timeout=0)
+            sender = framework.producer_sender(self.producer)
+            if sender is not None and sender.is_alive():
+                self._gave_up = True  # the batches it aborts now are counted already
+                sender.force_close()  # fails what is left, so that close() finds nothing to flush
+                sender.join(5)
+                with contextlib.suppress(KafkaTimeoutError):
+                    self.producer.close(timeout=0)
+            return
+        self.producer.close()
+
+    def _acknowledged(self, _meta: Any) -> None:
+        self._acked += 1
 
     def note_problems(self, kept: Kept, where: str, line: str, errors: Problems, warnings: Problems, *,
               quiet: bool = False) -> bool:  # fmt: skip
@@ -247,6 +281,7 @@ class Publisher:
             record = tokenize_at_source(record, self.tokenizer)
         if self.producer is not None:
             value = self.codec.encode("StrReport", record, check=False)  # validate_report built it
-            self.producer.send(topic, key=record["report_id"].encode(), value=value).add_errback(self._failed)
+            sent = self.producer.send(topic, key=record["report_id"].encode(), value=value)
+            sent.add_callback(self._acknowledged).add_errback(self._failed)
         self.stats.published += 1
         self.stats.per_topic[topic] = self.stats.per_topic.get(topic, 0) + 1

@@ -27,15 +27,22 @@ def _jsonable(value: Any) -> Any:
 
 
 def partitions_of(c: Any, topic: str, timeout: float = 15.0) -> set[int]:
-    """A fresh consumer's metadata may not hold the topic yet: ask until it does."""
+    """A fresh consumer's metadata may not hold the topic yet: ask until it does. A broker of the
+    cluster that is down is asked around (kafka-python raises instead of asking another)."""
+    from kafka.errors import KafkaConnectionError
+
     deadline = time.monotonic() + timeout
     while True:
-        parts = c.partitions_for_topic(topic)
-        if parts:
-            return set(parts)
+        try:
+            parts = c.partitions_for_topic(topic)
+            if parts:
+                return set(parts)
+            c.topics()  # forces a metadata refresh
+        except KafkaConnectionError as exc:
+            if time.monotonic() > deadline:
+                raise KafkaAccessError(f"no broker gave partition metadata for {topic}: {exc}") from exc
         if time.monotonic() > deadline:
             raise KafkaAccessError(f"no partition metadata for {topic} after {timeout:.0f}s")
-        c.topics()  # forces a metadata refresh
         time.sleep(0.1)
 
 

@@ -25,6 +25,11 @@ from streams.core.validate import validate_report
 FIULINK = [sys.executable, "-m", "streams"]
 
 
+def fiulink(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with ``env``; its output captured."""
+    return subprocess.run([*FIULINK, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
 def report(
     report_id: str, fiu: str, *, sharing: str = "auto", restrictions: Iterable[str] = (), **subject: Any
 ) -> dict[str, Any]:

@@ -28,6 +28,23 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     broker.stop()
 
 
+@pytest.fixture(scope="session")
+def cluster_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A three-node cluster started through the CLI (`fiulink broker start --nodes 3`), once per
+    session; tests that stop nodes start them again. The environment of its clients."""
+    from streams.testing import fiulink
+
+    home = tmp_path_factory.mktemp("cluster")
+    env = {**os.environ, "FIULINK_HOME": str(home), "FIULINK_BOOTSTRAP": f"127.0.0.1:{free_port()}"}
+    try:
+        started = fiulink(env, "broker", "start", "--nodes", "3")
+        assert started.returncode == 0, started.stderr[-3000:]
+        env["FIULINK_BOOTSTRAP"] = started.stdout.strip()
+        yield env
+    finally:
+        fiulink(env, "broker", "stop")
+
+
 @pytest.fixture
 def hub(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Hub]:
     h = Hub(bootstrap=kafka_bootstrap, home=tmp_path / "home")
@@ -50,5 +67,5 @@ def policy_file(tmp_path: Path) -> Path:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "kafka_bootstrap" in getattr(item, "fixturenames", ()):
+        if {"kafka_bootstrap", "cluster_env"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.kafka)

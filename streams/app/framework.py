@@ -10,6 +10,10 @@ The worker relies on a few internals of the pinned versions (faust-streaming 0.1
   ``AIOKafkaProducer._partition``): ``BatchSender`` (``streams.app.send``);
 * the Faust consumer's offset bookkeeping, replaced by ``HardenedConsumer``
   (``streams.app.offsets``, which subclasses it) and whether the app's consumer exists yet;
+* the aiokafka settings Faust gives its producer (``Producer._settings_extra``), extended with
+  idempotence (Faust turns it on only inside transactions): ``idempotent_producer``;
+* kafka-python's producer sender thread, stopped by the publisher when acks cannot come
+  (``KafkaProducer._sender``, ``streams.publish``);
 * kafka-python's admin connection manager for the client-quota requests it has no method for
   (``streams.kafka.secure``).
 
@@ -47,6 +51,8 @@ def _touchpoints() -> list[tuple[str, type, str, bool]]:
     from faust.transport.drivers.aiokafka import Producer
     from kafka.admin import KafkaAdminClient
 
+    from kafka import KafkaProducer
+
     return [
         ("faust", RocksDBStore, "_db_for_partition", False),
         ("faust", RocksDBStore, "_dbs", True),
@@ -60,7 +66,9 @@ def _touchpoints() -> list[tuple[str, type, str, bool]]:
         ("faust", Consumer, "_new_offset", False),
         ("aiokafka", AIOKafkaClient, "_wait_on_metadata", False),
         ("aiokafka", AIOKafkaProducer, "_partition", False),
+        ("faust", Producer, "_settings_extra", False),
         ("kafka", KafkaAdminClient, "_manager", True),
+        ("kafka", KafkaProducer, "_sender", True),
     ]
 
 
@@ -122,3 +130,20 @@ def has_consumer(app: Any) -> bool:
 def admin_manager(admin: Any) -> Any:
     """The connection manager a ``KafkaAdminClient`` sends its own requests through."""
     return admin._manager
+
+
+def producer_sender(producer: Any) -> Any:
+    """kafka-python's sender thread of ``producer`` (None if it has none)."""
+    return getattr(producer, "_sender", None)
+
+
+def idempotent_producer() -> type:
+    """Faust's aiokafka Producer with ``acks=all`` and idempotence on outside transactions too:
+    at least once with retries must not write a batch twice or out of order after a leader change."""
+    from faust.transport.drivers.aiokafka import Producer
+
+    class IdempotentProducer(Producer):  # type: ignore[misc,valid-type]
+        def _settings_extra(self) -> Any:
+            return {**super()._settings_extra(), "acks": "all", "enable_idempotence": True}
+
+    return IdempotentProducer

@@ -23,6 +23,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from faust.types import TP
 
 from streams.app import batches, framework, progress, retention
+from streams.app.connection import broker_credentials, idempotent
 from streams.app.crash import crash
 from streams.app.handlers import BatchHandlers
 from streams.app.offsets import harden_offsets
@@ -49,6 +50,7 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
 
     # -- app -------------------------------------------------------------------------------------
     app = faust.App(settings.app_id, **app_options(settings))
+    idempotent(app)  # acks=all and idempotence: streams.app.connection
     harden_offsets(app)  # never skip a record around a rebalance: streams.app.offsets
 
     # -- topics ----------------------------------------------------------------------------------
@@ -142,14 +144,7 @@ def set_framework_log_level(level: int) -> None:
 
 def app_options(settings: Settings) -> dict[str, Any]:
     """faust.App settings: the hub's broker, store, partitions and the tuning the bench measured."""
-    credentials = None
-    if settings.sasl_username:  # FIULINK_SASL_USERNAME/PASSWORD: the hub principal on a --secure broker
-        options = settings.client_options()
-        credentials = faust.SASLCredentials(
-            username=options["sasl_plain_username"],
-            password=options["sasl_plain_password"],
-            mechanism=options["sasl_mechanism"],
-        )
+    credentials = broker_credentials(settings)  # SASL and/or TLS, as the CLI's clients
     return {
         "broker_credentials": credentials,
         "broker": [f"kafka://{b}" for b in settings.bootstrap.split(",")],
@@ -157,7 +152,7 @@ def app_options(settings: Settings) -> dict[str, Any]:
         "datadir": str(settings.home / "worker" / settings.app_id),
         "autodiscover": False,
         "topic_partitions": settings.partitions,
-        "topic_replication_factor": settings.replication_factor,
+        "topic_replication_factor": settings.replication_factor or 1,  # topics are made up front
         "topic_disable_leader": True,
         "table_standby_replicas": 0,
         "web_enabled": False,

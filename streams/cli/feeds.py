@@ -66,6 +66,12 @@ def publish(
     )
     for problem, n in stats.top_problems():
         publisher.say(f"  {n} x {problem}")
+    if stats.failed_sends:
+        publisher.say(
+            f"error: {stats.failed_sends} report(s) were not acknowledged by Kafka (brokers down, or fewer "
+            "in-sync replicas than min.insync.replicas): publish the file again once `fiulink broker "
+            "status` shows the nodes back (the hub dedupes by report_id)"
+        )
     if stats.rejected or stats.failed_sends:
         sys.exit(1)
 

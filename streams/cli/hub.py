@@ -21,12 +21,29 @@ def broker() -> None:
 @click.option(
     "--secure", is_flag=True, help="SASL/SCRAM authentication and ACLs (one principal per FIU + the hub)"
 )
+@click.option(
+    "--nodes",
+    type=int,
+    default=1,
+    show_default=True,
+    help="KRaft nodes (broker+controller each); 3: replication factor 3, min.insync.replicas 2",
+)
+@click.option("--tls", is_flag=True, help="with --secure: SASL_SSL with a generated CA (broker/tls/ca.pem)")
+@click.option("--node", type=int, help="start only this node of the cluster (after `stop --node N`)")
 @click.pass_context
-def broker_start(ctx: click.Context, port: int | None, secure: bool) -> None:
-    """Start the broker; returns when it answers and prints the bootstrap address. Idempotent."""
+def broker_start(
+    ctx: click.Context, port: int | None, secure: bool, nodes: int, tls: bool, node: int | None
+) -> None:
+    """Start the broker; returns when it answers and prints the bootstrap address. Idempotent.
+    With --nodes 3, a three-node cluster: node N under $FIULINK_HOME/broker/node-N, ports
+    PORT, PORT+1, PORT+2; the bootstrap list is printed."""
+    from streams.cli import cluster
     from streams.kafka.broker import EmbeddedBroker
 
     s = settings_from(ctx)
+    if cluster.wanted(s, nodes, tls, node):
+        cluster.start(s, nodes, port, secure, tls, node)
+        return
     b = EmbeddedBroker(s)
     already = b.info()
     if secure:
@@ -41,11 +58,16 @@ def broker_start(ctx: click.Context, port: int | None, secure: bool) -> None:
 
 
 @broker.command("stop")
+@click.option("--node", type=int, help="stop only this node of the cluster")
 @click.pass_context
-def broker_stop(ctx: click.Context) -> None:
-    """Stop the broker gracefully (controlled shutdown)."""
+def broker_stop(ctx: click.Context, node: int | None) -> None:
+    """Stop the broker (or every node of the cluster) gracefully (controlled shutdown)."""
+    from streams.cli import cluster
     from streams.kafka.broker import EmbeddedBroker
 
+    if cluster.wanted(settings_from(ctx), 1, False, node):
+        cluster.stop(settings_from(ctx), node)
+        return
     stopped = EmbeddedBroker(settings_from(ctx)).stop()
     click.echo("broker stopped" if stopped else "broker was not running", err=True)
 
@@ -53,9 +75,13 @@ def broker_stop(ctx: click.Context) -> None:
 @broker.command("status")
 @click.pass_context
 def broker_status(ctx: click.Context) -> None:
-    """Say whether the broker runs and answers; exit 1 if not."""
+    """Say whether the broker runs and answers (a cluster: every node and the controller leader);
+    exit 1 if not."""
+    from streams.cli import cluster
     from streams.kafka.broker import EmbeddedBroker
 
+    if cluster.wanted(settings_from(ctx), 1, False, None):
+        sys.exit(0 if cluster.status(settings_from(ctx)) else 1)
     b = EmbeddedBroker(settings_from(ctx))
     info = b.info()
     if info is None:
@@ -83,7 +109,8 @@ def topics() -> None:
 @click.option(
     "--replication-factor",
     type=click.IntRange(min=1),
-    help="copies of each partition (default: FIULINK_REPLICATION_FACTOR, else 1)",
+    help="copies of each partition (default: FIULINK_REPLICATION_FACTOR, else 3 with "
+    "min.insync.replicas 2 on three brokers or more, else 1)",
 )
 @click.option(
     "--secure", is_flag=True, help="also create the FIU principals' ACLs (broker started with --secure)"

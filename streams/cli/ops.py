@@ -84,6 +84,9 @@ def worker(
     check_partitions(s, pol.fius)
     (s.home / "worker" / s.app_id).mkdir(parents=True, exist_ok=True)  # faust does not create parents
     app = build_worker_app(s, pol, rules)
+    from streams.kafka.health import watch
+
+    watch(s)  # says when brokers are lost, and when too few remain to take writes
     click.echo(
         f"worker {s.app_id}: {len(pol.fius)} FIU feeds on {s.bootstrap}, policy {pol.version}", err=True
     )

@@ -74,7 +74,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _java() -> str:
+def java_binary() -> str:
     java = shutil.which("java")
     if not java:
         raise BrokerError(
@@ -83,7 +83,7 @@ def _java() -> str:
     return java
 
 
-def _classpath(libs: Path) -> list[str]:
+def classpath(libs: Path) -> list[str]:
     if not (libs / "kafka_2.13-3.9.2.jar").exists() and not any(libs.glob("kafka_2.13-*.jar")):
         raise BrokerError(
             f"the Kafka jars are missing from {libs}",
@@ -107,7 +107,7 @@ class EmbeddedBroker:
         except (OSError, ValueError):
             return None
         info = BrokerInfo(**raw)
-        return info if _alive(info.pid) else None
+        return info if alive(info.pid) else None
 
     def answers(self, bootstrap: str, timeout: float = 3.0) -> bool:
         from kafka.admin import KafkaAdminClient
@@ -139,7 +139,7 @@ class EmbeddedBroker:
                 "no authentication and no ACLs",
                 hint="start it with `fiulink broker start --secure`",
             )
-        java, cp = _java(), _classpath(self.settings.kafka_libs)
+        java, cp = java_binary(), classpath(self.settings.kafka_libs)
         port = port or self.settings.port
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
@@ -169,7 +169,7 @@ class EmbeddedBroker:
         logs.mkdir(exist_ok=True)
         common = [*cp, f"-Dkafka.logs.dir={logs.resolve()}"]
         if not (data / "meta.properties").exists():
-            cluster_id = self._cluster_id()
+            cluster_id = self.cluster_id()
             fmt = [
                 java,
                 *common,
@@ -217,7 +217,7 @@ class EmbeddedBroker:
                 tails.append(path.read_text(errors="replace")[-2000:])
         return "\n".join(tails)
 
-    def _cluster_id(self) -> str:
+    def cluster_id(self) -> str:
         """A random cluster id like Kafka's ``Uuid.randomUuid()``: url-safe base64 that never starts
         with '-' (one in 64 would, and the storage tool would then read ``-t -…`` as an option)."""
         import base64
@@ -235,15 +235,15 @@ class EmbeddedBroker:
             return False
         os.kill(info.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _alive(info.pid):
+        while time.monotonic() < deadline and alive(info.pid):
             time.sleep(0.2)
-        if _alive(info.pid):
+        if alive(info.pid):
             os.kill(info.pid, signal.SIGKILL)
         self.info_file.unlink(missing_ok=True)
         return True
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

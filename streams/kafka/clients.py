@@ -10,7 +10,13 @@ from streams.errors import BrokerError
 
 def unreachable(settings: Settings, exc: Exception) -> BrokerError:
     """The error for a client that could not get through. kafka-python retries a refused SASL
-    login until it times out, so with credentials set a timeout may well be a wrong password."""
+    login until it times out, so with credentials set a timeout may well be a wrong password;
+    a TLS mismatch (no TLS at a TLS listener, a wrong CA) is said as such."""
+    from streams.kafka.tls import refused
+
+    tls = refused(settings.bootstrap, settings.client_options(), exc)
+    if tls is not None:
+        return tls
     user = settings.sasl_username
     if user is None:
         return BrokerError(
@@ -33,6 +39,9 @@ def producer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-d
     conf: dict[str, Any] = {
         "bootstrap_servers": settings.bootstrap,
         "acks": "all",
+        "enable_idempotence": True,  # already the default of the pinned kafka-python 3.0.12; said, not assumed
+        "delivery_timeout_ms": int(settings.send_timeout * 1000),  # then the send is a failure, said
+        "request_timeout_ms": int(min(30.0, settings.send_timeout / 2) * 1000),
         "linger_ms": 20,
         "batch_size": 512 * 1024,
         "max_request_size": 2 * 1024 * 1024,

@@ -58,7 +58,7 @@ def load_credentials(settings: Settings) -> dict[str, str]:
     return {str(k): str(v) for k, v in _read_file(settings).get("users", {}).items()}
 
 
-def _save_credentials(settings: Settings, users: dict[str, str], controller: str) -> None:
+def save_credentials(settings: Settings, users: dict[str, str], controller: str) -> None:
     """Write atomically, created 0600 (never world-readable, not even for a moment)."""
     path = credentials_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +72,7 @@ def _save_credentials(settings: Settings, users: dict[str, str], controller: str
     os.replace(tmp, path)
 
 
-def _controller_password(settings: Settings) -> str:
+def controller_password(settings: Settings) -> str:
     return str(_read_file(settings).get("controller", {}).get(CONTROLLER, ""))
 
 
@@ -149,7 +149,7 @@ def start_secure(settings: Settings, port: int | None = None) -> BrokerInfo:
     broker_dir.mkdir(parents=True, exist_ok=True)
     broker_dir.chmod(0o700)
     users = load_credentials(settings)
-    controller = _controller_password(settings)
+    controller = controller_password(settings)
     if HUB not in users or not controller:
         if (broker_dir / "data" / "meta.properties").exists():
             raise BrokerError(
@@ -159,7 +159,7 @@ def start_secure(settings: Settings, port: int | None = None) -> BrokerInfo:
             )
         users[HUB] = users.get(HUB) or secrets.token_urlsafe(32)
         controller = controller or secrets.token_urlsafe(32)
-        _save_credentials(settings, users, controller)
+        save_credentials(settings, users, controller)
     password = users[HUB]
     _private_file(broker_dir / "server.properties")  # it holds both passwords (JAAS configs)
     secured = replace(
@@ -286,7 +286,7 @@ def grant_acls(settings: Settings, fius: Iterable[str]) -> list[Any]:
     new = {fiu: secrets.token_urlsafe(32) for fiu in fius if fiu not in users}
     if new:
         users.update(new)
-        _save_credentials(settings, users, _controller_password(settings))
+        save_credentials(settings, users, controller_password(settings))
     acls = [acl for fiu in fius for acl in fiu_acls(settings, fiu)]
     admin = admin_client(hub)
     try:

@@ -56,9 +56,13 @@ def create_topics(
     settings: Settings, fius: Iterable[str], replication_factor: int | None = None
 ) -> tuple[list[str], list[str]]:
     """Create what is missing, changelogs included; return (created, already there). Idempotent.
-    The replication factor is ``settings.replication_factor`` (FIULINK_REPLICATION_FACTOR) unless given."""
+    The replication factor is the one given, else FIULINK_REPLICATION_FACTOR, else automatic: three
+    replicas and ``min.insync.replicas`` 2 from three brokers on, one on a single broker
+    (``streams.kafka.cluster.durability``)."""
     replication_factor = replication_factor or settings.replication_factor
     from kafka.errors import TopicAlreadyExistsError
+
+    from streams.kafka.cluster import durability
 
     wanted = settings.topics.all(fius, settings.partitions)
     wanted.update(dict.fromkeys(changelog_topics(settings), settings.partitions))
@@ -67,12 +71,16 @@ def create_topics(
     try:
         existing = set(admin.list_topics())
         missing = {t: p for t, p in wanted.items() if t not in existing}
+        rf, isr = durability(len(admin.describe_cluster()["brokers"]))
+        if replication_factor:
+            rf, isr = replication_factor, min(isr, replication_factor)
         if missing:
             spec = {
                 t: {
                     "num_partitions": p,
-                    "replication_factor": replication_factor,
-                    "configs": {"cleanup.policy": "compact"} if t in compact else {},
+                    "replication_factor": rf,
+                    "configs": {"min.insync.replicas": str(isr)}
+                    | ({"cleanup.policy": "compact"} if t in compact else {}),
                 }
                 for t, p in missing.items()
             }
@@ -83,10 +91,23 @@ def create_topics(
         admin.close()
 
 
-def existing_topics(settings: Settings) -> set[str]:
+def existing_topics(settings: Settings, attempts: int = 5) -> set[str]:
+    """Topic names; a broker of the cluster that is down is tried around (another answers)."""
+    from kafka.errors import KafkaConnectionError, KafkaError
+
     admin = admin_client(settings)
     try:
-        return set(admin.list_topics())
+        for attempt in range(attempts):
+            try:
+                return set(admin.list_topics())
+            except KafkaConnectionError:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+    except KafkaError as exc:
+        from streams.kafka.clients import unreachable
+
+        raise unreachable(settings, exc) from exc
     finally:
         admin.close()
 
@@ -100,10 +121,20 @@ def check_partitions(settings: Settings, fius: Iterable[str]) -> None:
     names = settings.topics
     wanted = [names.sightings, names.matches, names.watchlist, *changelog_topics(settings)]
     wanted += [t for f in fius for t in (names.feed(f), names.consent(f))]
+    from kafka.errors import KafkaConnectionError
+
     c = consumer(settings)
     try:
-        c.topics()  # a full metadata refresh
-        wrong = {t: len(c.partitions_for_topic(t) or ()) for t in wanted}
+        for attempt in range(5):  # a broker of the cluster that is down: another answers next time
+            try:
+                c.topics()  # a full metadata refresh
+                wrong = {t: len(c.partitions_for_topic(t) or ()) for t in wanted}
+                break
+            except KafkaConnectionError as exc:
+                if attempt == 4:
+                    from streams.kafka.clients import unreachable
+
+                    raise unreachable(settings, exc) from exc
     finally:
         c.close()
     wrong = {t: n for t, n in wrong.items() if n != settings.partitions}

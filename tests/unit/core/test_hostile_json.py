@@ -232,6 +232,9 @@ def test_hostile_field_is_named_with_its_reason(
 
 
 class _Sent:
+    def add_callback(self, fn: Any) -> _Sent:
+        return self
+
     def add_errback(self, fn: Any) -> _Sent:
         return self
 
@@ -244,10 +247,10 @@ class _Producer:
         self.sent.append((topic, key, value))
         return _Sent()
 
-    def flush(self) -> None:
+    def flush(self, timeout: float | None = None) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> None:
         pass
 
 
