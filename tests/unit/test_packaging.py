@@ -6,6 +6,7 @@ itself comes only from the wheel."""
 
 from __future__ import annotations
 
+import os
 import site
 import subprocess
 import sys
@@ -45,6 +46,8 @@ def test_the_wheel_works_in_a_fresh_environment_outside_the_tree(tmp_path: Path)
         n.startswith("streams/snapshot/sql/") for n in names
     )
 
+    # nothing of the running environment leaks in (PYTHONPATH would show pip a fiulink already there)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env_dir = tmp_path / "env"
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
@@ -53,6 +56,7 @@ def test_the_wheel_works_in_a_fresh_environment_outside_the_tree(tmp_path: Path)
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     ).stdout.strip()
     subprocess.run(
         [
@@ -70,9 +74,10 @@ def test_the_wheel_works_in_a_fresh_environment_outside_the_tree(tmp_path: Path)
         check=True,
         cwd=tmp_path,
         timeout=300,
+        env=env,
     )
     installed = subprocess.run(
-        [str(py), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True
+        [str(py), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, env=env
     )
     assert "fiulink==0.1.0" in installed.stdout.splitlines()
     # then the dependencies, from the running environment (after the install: pip would see the
