@@ -225,7 +225,7 @@ class Cluster:
         node = layout.node(n)
         if self.pid(n) is not None:
             return node
-        java, cp = java_binary(), classpath()
+        java, cp = java_binary(), classpath(self.settings.kafka_libs)
         d = self.node_dir(n)
         d.mkdir(parents=True, exist_ok=True)
         props = d / "server.properties"

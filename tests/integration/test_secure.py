@@ -174,7 +174,12 @@ class TestSecureBroker:
         topics = secure_hub.settings.topics
         admin = KafkaAdminClient(**secure_hub.conf(A))
         try:  # it sees its own three topics and nothing else
-            assert set(admin.list_topics()) == {topics.feed(A), topics.notification(A), topics.consent(A)}
+            assert set(admin.list_topics()) == {
+                topics.feed(A),
+                topics.notification(A),
+                topics.consent(A),
+                topics.dead_letters_of(A),
+            }
         finally:
             admin.close()
         before = _end(secure_hub, topics.feed(A))
