@@ -154,7 +154,8 @@ class Cluster:
         if layout.secure:
             from streams.kafka import secure
 
-            conf = secure.client_config(self.settings, secure.HUB)
+            hub = self.settings.as_principal(secure.HUB, secure.principal_password(self.settings, secure.HUB))
+            conf = hub.client_options()
         if layout.tls:
             from streams.kafka.tls import tls_dir
 
