@@ -21,6 +21,9 @@ Record = dict[str, Any]
 MODES = ("auto", "consent", "deny")
 MAX_MESSAGE = 500  # characters of a refusing FIU's note to the requester
 DEFAULT_PURPOSE = "FIU-to-FIU intelligence exchange on suspected ML/TF; no onward use without prior consent"
+MIN_CONFIDENCE = 0.90  # a fuzzy link at or above it is a hit (README "Configuration")
+REVIEW_CONFIDENCE = 0.75  # at or above it (below MIN_CONFIDENCE): a possible_hit
+VERIFY = "possible match of similar names: verify against your own data before acting on it"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,12 @@ class SharingPolicy:
     default: str = "deny"
     agreements: dict[frozenset[str], tuple[str, str]] = field(default_factory=dict)  # pair -> (mode, purpose)
     version: str = "inline"
+    confidence: dict[frozenset[str], tuple[float, float]] = field(default_factory=dict)  # (min, review)
+    default_confidence: tuple[float, float] = (MIN_CONFIDENCE, REVIEW_CONFIDENCE)
+
+    def thresholds(self, a: str, b: str) -> tuple[float, float]:
+        """(min_confidence, review_confidence) for a fuzzy link between ``a`` and ``b``."""
+        return self.confidence.get(frozenset((a, b)), self.default_confidence)
 
     def mode(self, a: str, b: str) -> tuple[str, str]:
         """(mode, purpose) for the pair; members only, 'deny' otherwise."""
@@ -56,6 +65,8 @@ class SharingPolicy:
         default = raw.get("default", "deny")
         if default not in MODES:
             problems.append(f"'default' must be one of {', '.join(MODES)}, not {default!r}")
+        default_conf = _thresholds(raw, "", (MIN_CONFIDENCE, REVIEW_CONFIDENCE), problems)
+        confidence: dict[frozenset[str], tuple[float, float]] = {}
         agreements: dict[frozenset[str], tuple[str, str]] = {}
         where: dict[frozenset[str], int] = {}
         listed = raw.get("agreement", [])
@@ -86,10 +97,20 @@ class SharingPolicy:
                 )
                 continue
             agreements[key], where[key] = terms, i
+            conf = _thresholds(ag, f"agreement[{i}].", default_conf, problems)
+            if conf != default_conf:
+                confidence[key] = conf
         if problems:
             raise PolicyError(f"{source}: " + f"\n{source}: ".join(problems))
         version = hashlib.sha256(text.encode()).hexdigest()[:12]
-        return cls(fius=tuple(fius), default=default, agreements=agreements, version=version)
+        return cls(
+            fius=tuple(fius),
+            default=default,
+            agreements=agreements,
+            version=version,
+            confidence=confidence,
+            default_confidence=default_conf,
+        )
 
     @classmethod
     def load(cls, path: Path) -> SharingPolicy:
@@ -101,6 +122,23 @@ class SharingPolicy:
                 hint="pass --policy FILE with the consortium's policy (see README)",
             ) from exc
         return cls.parse(text, str(path))
+
+
+def _thresholds(
+    table: dict[str, Any], where: str, default: tuple[float, float], problems: list[str]
+) -> tuple[float, float]:
+    """``min_confidence`` / ``review_confidence`` of a policy table (``default`` where absent):
+    numbers in [0, 1], review at most min."""
+    out = []
+    for name, fallback in zip(("min_confidence", "review_confidence"), default, strict=True):
+        v = table.get(name, fallback)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
+            problems.append(f"{where}{name} must be a number from 0 to 1, not {v!r}")
+            v = fallback
+        out.append(float(v))
+    if out[1] > out[0]:
+        problems.append(f"{where}review_confidence ({out[1]}) must not be above min_confidence ({out[0]})")
+    return out[0], out[1]
 
 
 @dataclass
@@ -120,28 +158,33 @@ def _note(
     agreement: str | None = None,
 ) -> Notification:
     nid = stable_id(kind, match["match_id"], recipient["fiu"], recipient["report_id"])
-    return {
+    shown = kind in ("hit", "possible_hit")
+    fuzzy = match.get("confidence") is not None
+    note: Notification = {
         "notification_id": nid,
         "match_id": match["match_id"],
         "type": kind,
         "recipient_fiu": recipient["fiu"],
         "recipient_report_id": recipient["report_id"],
         "counterpart_fiu": counterpart["fiu"] if counterpart else None,
-        "counterpart_report_id": counterpart["report_id"] if counterpart and kind == "hit" else None,
+        "counterpart_report_id": counterpart["report_id"] if counterpart and shown else None,
         "match_kind": match["match_kind"],
         "token": match["token"],
-        "confidence": 1.0 if kind == "hit" else None,
+        "confidence": (match.get("confidence") or 1.0) if shown else None,
         "purpose": purpose,
         "restrictions": list(restrictions or []),
         "created_at": now,
         "source_ts": match.get("source_ts", 0),
         "recipient_fields": list(recipient.get("fields") or ()),
         "agreement": agreement,
-        "message": None,
+        "message": VERIFY if kind == "possible_hit" else None,
         "watchlist": None,
         "listing_ref": None,
         "programs": [],
     }
+    if shown and fuzzy:
+        note["why"] = match.get("why")
+    return note
 
 
 def agreement_of(a: str, b: str, mode: str, report_consent: bool = False) -> str:
@@ -222,6 +265,10 @@ def decide(
     source_ts = state.setdefault("source_ts", match.get("source_ts", 0))
     if first_token != match["token"] or source_ts != match.get("source_ts", 0):
         match = {**match, "token": first_token, "source_ts": source_ts}
+    scored = match.get("confidence")
+    if scored is not None:  # a fuzzy link: its first scoring stays its grade
+        first = state.setdefault("confidence", scored)
+        match = {**match, "confidence": first, "why": state.setdefault("why", match.get("why"))}
     mid, status = match["match_id"], match["status"]
     audit = Audit(out, policy, mid, now)
     if status == "domestic":
@@ -248,10 +295,19 @@ def decide(
     for recipient, revealed in ((b, a), (a, b)):
         mode, purpose = policy.mode(recipient["fiu"], revealed["fiu"])
         rf, cf = recipient["fiu"], revealed["fiu"]
+        kind = grade(match.get("confidence"), policy.thresholds(rf, cf))
         if mode == "deny":
             audit(
                 "denied",
                 f"no sharing agreement between {rf} and {cf} (default {policy.default})",
+                recipient=rf,
+                counterpart=cf,
+            )
+        elif kind is None:
+            low, review = match.get("confidence"), policy.thresholds(rf, cf)[1]
+            audit(
+                "below_review",
+                f"{match['match_kind']} link of confidence {low} is below review_confidence {review}",
                 recipient=rf,
                 counterpart=cf,
             )
@@ -261,7 +317,7 @@ def decide(
             )
         elif mode == "consent" or revealed["sharing"] == "consent":
             terms = agreement_of(rf, cf, mode, revealed["sharing"] == "consent")
-            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
+            hit = _note(kind, match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
             why = (
                 "consent agreement"
                 if mode == "consent"
@@ -294,10 +350,20 @@ def decide(
             )
         else:
             terms = agreement_of(rf, cf, mode)
-            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
+            hit = _note(kind, match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
             out.notifications.append(hit)
-            audit("sent", f"auto agreement between {rf} and {cf}", recipient=rf, counterpart=cf, note=hit)
+            sent = "sent" if kind == "hit" else "sent_possible"
+            audit(sent, f"auto agreement between {rf} and {cf}", recipient=rf, counterpart=cf, note=hit)
     return state, out
+
+
+def grade(confidence: float | None, thresholds: tuple[float, float]) -> str | None:
+    """The notice a link gets: ``hit`` (exact links, and fuzzy ones at or above min_confidence),
+    ``possible_hit`` (at or above review_confidence), None (below: an audit record only)."""
+    min_confidence, review_confidence = thresholds
+    if confidence is None or confidence >= min_confidence:
+        return "hit"
+    return "possible_hit" if confidence >= review_confidence else None
 
 
 def answer_consent(
@@ -351,7 +417,7 @@ def refused_notice(hit: Notification, message: str | None, now: str) -> Notifica
     """The held ``hit``'s recipient is told its counterpart refused: its own report, the match,
     the counterpart FIU and the refusing FIU's message if any; never the counterpart's report."""
     text = (message or "").strip()[:MAX_MESSAGE] or None
-    return {
+    note: Notification = {
         **hit,
         "notification_id": stable_id(
             "consent_refused", hit["match_id"], hit["recipient_fiu"], hit["recipient_report_id"] or ""
@@ -362,3 +428,5 @@ def refused_notice(hit: Notification, message: str | None, now: str) -> Notifica
         "created_at": now,
         "message": text,
     }
+    note.pop("why", None)
+    return note
