@@ -7,20 +7,24 @@ a DeadLetter naming topic/partition/offset, the field and the reason; nothing he
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from typing import Any
 
 from streams.codec.avro import Codec
 from streams.core.clock import utcnow
 from streams.core.correlate import CorrelationRules, Store, step, touch
+from streams.core.entities import EntityEncoder
 from streams.core.extract import identifiers_with_fields
+from streams.core.fuzzy import PostingsStore, checked_posting, file_and_link, postings_full, postings_of
 from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide, refusal
+from streams.core.records import AuditDecision, SubjectPosting
 from streams.core.sanctions.lists import Listing, listings_from_record
 from streams.core.sanctions.screen import apply_watch, screen_sighting
 from streams.core.sightings import HEADER, Sighted, route, sighted, sightings_of, split, wrong_feed
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
-from streams.errors import DecodeError, ValidationError
+from streams.errors import DecodeError, FiulinkError, ValidationError
 from streams.topics import Topics
 
 #: one record to send: topic, key, value (None: a tombstone), partition (None: the producer's
@@ -28,6 +32,8 @@ from streams.topics import Topics
 Send = tuple[str, bytes, bytes | None, int | None]
 MAX_PAYLOAD = 64 * 1024
 MAX_LISTED = 20  # identifier problems named in a report's one dead letter
+MAX_ENTRIES = 1000  # keyed subjects per SubjectBatch message
+Keyed = tuple[str, SubjectPosting]  # a blocking key and an encoded subject filed under it
 
 
 class Steps:
@@ -39,7 +45,9 @@ class Steps:
         rules: CorrelationRules,
         topics: Topics,
         partitions: int = 1,
+        encoder: EntityEncoder | None = None,
     ) -> None:
+        self.encoder = encoder  # None: no fuzzy links (exact tokens only)
         self.topics = topics
         self.partitions = partitions
         self.codec = codec
@@ -78,19 +86,39 @@ class Steps:
         self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None
     ) -> tuple[Sighted | None, list[Send]]:
         """Decode, validate, normalise and tokenise one report: (its tokens, dead letters)."""
+        sighted, _, out = self.read_all(topic, partition, offset, ts_ms, value)
+        return sighted, out
+
+    def read_all(
+        self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None
+    ) -> tuple[Sighted | None, list[Keyed], list[Send]]:
+        """``read``, and the report's encoded subjects under their blocking keys (``encoder``)."""
         try:
             _, report = self.codec.decode(value or b"", expect="StrReport")
         except DecodeError as exc:
-            return None, [self.dead_letter(topic, partition, offset, value, str(exc))]
+            return None, [], [self.dead_letter(topic, partition, offset, value, str(exc))]
         feed_fiu = self.topics.fiu_of_feed(topic)
         record, problems = validate_report(report)
         if record is None:
             field, why = problems[0]
             reason = "; ".join(f"{p}: {w}" for p, w in problems)
-            return None, [self.dead_letter(topic, partition, offset, value, reason, field)]
+            return None, [], [self.dead_letter(topic, partition, offset, value, reason, field)]
         reason = wrong_feed(record, feed_fiu)
         if reason is not None:
-            return None, [self.dead_letter(topic, partition, offset, value, reason, "fiu")]
+            return None, [], [self.dead_letter(topic, partition, offset, value, reason, "fiu")]
+        found, out = self._tokens(record, topic, partition, offset, ts_ms)
+        keyed: list[Keyed] = []
+        if self.encoder is not None:
+            keyed, left = postings_of(record, self.encoder, ts_ms)
+            if left:  # the report's other subjects and its identifiers still match
+                listed = "; ".join(f"{f}: {w}" for f, w in left[:MAX_LISTED])
+                reason = f"report {record['report_id']}: names left out of fuzzy matching: {listed}"
+                out.append(self.dead_letter(topic, partition, offset, None, reason, left[0][0], "subject"))
+        return found, keyed, out
+
+    def _tokens(
+        self, record: dict[str, Any], topic: str, partition: int, offset: int, ts_ms: int
+    ) -> tuple[Sighted | None, list[Send]]:
         found, bad = identifiers_with_fields(record)
         out: list[Send] = []
         if bad:  # left out of matching, recorded (one dead letter per report, listing each); the
@@ -117,14 +145,61 @@ class Steps:
             out.append((self.topics.sightings, first.encode(), value, route(first, self.partitions)))
         return out
 
+    def subject_batches(self, keyed: Iterable[Keyed]) -> list[Send]:
+        """SubjectBatch messages, one per subjects partition (more if large): each entry on the
+        partition of its blocking key (``route``), where the ``postings`` table keeps that key."""
+        parts: dict[int, list[dict[str, Any]]] = {}
+        for key, p in keyed:
+            entry = {**p, "key": key, "encoding": base64.b64decode(p["encoding"])}
+            parts.setdefault(route(key, self.partitions), []).append(entry)
+        out: list[Send] = []
+        for partition in sorted(parts):
+            entries = parts[partition]
+            for i in range(0, len(entries), MAX_ENTRIES):
+                chunk = entries[i : i + MAX_ENTRIES]
+                value = self.codec.encode("SubjectBatch", {"entries": chunk}, check=False)
+                out.append((self.topics.subjects, chunk[0]["key"].encode(), value, partition))
+        return out
+
+    # -- link: encoded subjects x postings -> fuzzy matches -----------------------------------
+    def link(
+        self, store: PostingsStore, value: bytes, topic: str = "", partition: int = 0, offset: int = 0
+    ) -> list[Send]:
+        """Every entry of a SubjectBatch filed under its blocking key in ``store`` (a Faust table
+        partition in the worker, a dict in replay) and scored against what the key held: fuzzy
+        Matches. An unreadable batch raises DecodeError (the caller dead-letters the message);
+        an entry that is not an encoding of ours, or sits on another partition than its key's,
+        is dead-lettered on its own."""
+        _, batch = self.codec.decode(value, expect="SubjectBatch")
+        now = utcnow()
+        out: list[Send] = []
+        sent: set[str] = set()  # a pair found through several keys of this batch: one Match
+        for e in batch["entries"]:
+            try:
+                posting = checked_posting(e, self.encoder, partition, self.partitions)
+                linked = file_and_link(store, e["key"], posting, now=now)
+            except FiulinkError as exc:
+                one = self.codec.encode("SubjectBatch", {"entries": [e]}, check=False)
+                reason = f"report {e['fiu']}/{e['report_id']} subjects[{e['subject']}]: {exc}"
+                out.append(self.dead_letter(topic, partition, offset, one, reason, "encoding", "link"))
+                continue
+            for m in linked.matches:
+                if m["match_id"] not in sent:
+                    sent.add(m["match_id"])
+                    match = self.codec.encode("Match", m, check=False)
+                    out.append((self.topics.matches, m["match_id"].encode(), match, None))
+            if linked.saturated:
+                out.append(self._audit(postings_full(e, self.policy.version, now)))
+        return out
+
     def partition_of(self, key: bytes) -> int:
         """Where a sightings message goes: every token of it routes there (``route``)."""
         return route(key.decode(), self.partitions)
 
     def ingest(self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None) -> list[Send]:
         """One report -> its dead letters and SightingBatch messages (the worker batches many)."""
-        sighted, out = self.read(topic, partition, offset, ts_ms, value)
-        return out + self.sighting_batches([sighted] if sighted else [])
+        sighted, keyed, out = self.read_all(topic, partition, offset, ts_ms, value)
+        return out + self.sighting_batches([sighted] if sighted else []) + self.subject_batches(keyed)
 
     # -- correlate: sightings x state -> matches -----------------------------------------------
     def correlate(
@@ -209,6 +284,14 @@ class Steps:
         if new_state is not None:
             touch(new_state, ts_ms)
         return new_state, self._outcome(outcome)
+
+    def _audit(self, a: AuditDecision) -> Send:
+        return (
+            self.topics.audit,
+            a["decision_id"].encode(),
+            self.codec.encode("AuditDecision", a, check=False),
+            None,
+        )
 
     def _outcome(self, outcome: Outcome) -> list[Send]:
         out: list[Send] = [

@@ -17,15 +17,21 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from streams.core.correlate import link_id
 from streams.core.entities.batch import Batch
-from streams.core.entities.blocking import MAX_POSTINGS, file_under
+from streams.core.entities.blocking import MAX_POSTINGS, blocking_keys, file_under
+from streams.core.entities.encode import EntityEncoder, EntityEncodingError, decode
+from streams.core.entities.normalize import NORMALISER_VERSION
 from streams.core.entities.score import compare
-from streams.core.records import Match, PostingsState, ReportRef, SubjectPosting
+from streams.core.entities.subjects import subject_from_json
+from streams.core.records import AuditDecision, Match, PostingsState, ReportRef, SubjectPosting
+from streams.core.sightings import route
+from streams.core.tokens import stable_id
+from streams.errors import ValidationError
 
 KIND_NAMES = {1: "person", 2: "organization"}
 DEFAULT_FLOOR = 0.5  # scores below it make no Match (and no audit record): too far to mention
@@ -134,3 +140,89 @@ def forget_before(state: PostingsState, cutoff_ms: int) -> PostingsState | None:
     """Retention: the postings of subjects reported at or after ``cutoff_ms``; None when none is left."""
     kept = [p for p in state["postings"] if p["source_ts"] >= cutoff_ms]
     return {"postings": kept, "last_ms": state["last_ms"]} if kept else None
+
+
+def postings_of(
+    report: dict[str, Any], encoder: EntityEncoder, source_ts: int
+) -> tuple[list[tuple[str, SubjectPosting]], list[tuple[str, str]]]:
+    """The encoded subjects of a validated report, each under each of its blocking keys, and
+    the problems (field path, reason) of subjects or names left out of fuzzy matching. What
+    leaves here is encodings: the names and birth dates stay in ``report``."""
+    keyed: list[tuple[str, SubjectPosting]] = []
+    problems: list[tuple[str, str]] = []
+    h = report["handling"]
+    for i, raw in enumerate(report.get("subjects") or ()):
+        if not raw.get("names"):
+            continue
+        path = f"subjects[{i}]"
+        side = {k: raw.get(k) for k in ("kind", "names", "birth_date", "nationalities")}
+        try:
+            encoding, left_out = encoder.encode_audited(subject_from_json(side, path))
+        except ValidationError as exc:
+            problems.extend((f"{path}.{p}" if not p.startswith(path) else p, why) for p, why in exc.problems)
+            continue
+        problems.extend((f"{path}.{p}", why) for p, why in left_out)
+        posting: SubjectPosting = {
+            "fiu": report["fiu"],
+            "report_id": report["report_id"],
+            "sharing": h["sharing"],
+            "restrictions": list(h["restrictions"]),
+            "subject": i,
+            "encoding": base64.b64encode(encoding).decode(),
+            "source_ts": source_ts,
+        }
+        keyed.extend((key, posting) for key in blocking_keys(decode(encoding)))
+    return keyed, problems
+
+
+def checked_posting(
+    entry: dict[str, Any], encoder: EntityEncoder | None, partition: int, partitions: int
+) -> SubjectPosting:
+    """A SubjectBatch entry as a posting, once it is safe to file: on its blocking key's
+    partition, an encoding of this format, normaliser and consortium key (``encoder``'s), and
+    the key one of that encoding's own blocking keys (a record cannot address other postings).
+    Raises ``ValidationError`` / ``EntityEncodingError`` naming what is wrong; nothing is filed."""
+    key = str(entry["key"])
+    home = route(key, partitions)
+    if home != partition:
+        raise ValidationError(
+            [("key", f"on partition {partition}, its blocking key's postings are on {home}")]
+        )
+    raw = bytes(entry["encoding"])
+    enc = decode(raw)
+    if enc.normaliser != NORMALISER_VERSION:
+        raise EntityEncodingError(
+            f"normaliser version {enc.normaliser}, this worker compares {NORMALISER_VERSION}"
+        )
+    if encoder is not None and enc.key_fingerprint != encoder.fingerprint:
+        raise EntityEncodingError("encoded with another consortium key than the worker's")
+    if key not in blocking_keys(enc):
+        raise ValidationError([("key", "not a blocking key of the entry's encoding")])
+    return {
+        "fiu": str(entry["fiu"]),
+        "report_id": str(entry["report_id"]),
+        "sharing": str(entry["sharing"]),
+        "restrictions": [str(r) for r in entry["restrictions"]],
+        "subject": int(entry["subject"]),
+        "encoding": base64.b64encode(raw).decode(),
+        "source_ts": int(entry["source_ts"]),
+    }
+
+
+def postings_full(entry: dict[str, Any], policy_version: str, now: str) -> AuditDecision:
+    """The audit record of a subject not filed under a full blocking key (``MAX_POSTINGS``)."""
+    who = f"{entry['fiu']}/{entry['report_id']}/{entry['subject']}"
+    return {
+        "decision_id": stable_id("postings_full", str(entry["key"]), who),
+        "match_id": "",
+        "decision": "postings_full",
+        "reason": (
+            f"blocking key {entry['key']} holds {MAX_POSTINGS} subjects: {who} was compared with them "
+            "but not filed under it (its other keys still file it)"
+        ),
+        "recipient_fiu": str(entry["fiu"]),
+        "counterpart_fiu": None,
+        "notification_id": None,
+        "policy_version": policy_version,
+        "created_at": now,
+    }

@@ -181,9 +181,8 @@ def _note(
         "watchlist": None,
         "listing_ref": None,
         "programs": [],
+        "why": match.get("why") if shown and fuzzy else None,
     }
-    if shown and fuzzy:
-        note["why"] = match.get("why")
     return note
 
 
@@ -428,5 +427,5 @@ def refused_notice(hit: Notification, message: str | None, now: str) -> Notifica
         "created_at": now,
         "message": text,
     }
-    note.pop("why", None)
+    note["why"] = None
     return note
