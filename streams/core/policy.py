@@ -169,7 +169,7 @@ def _note(
         "counterpart_fiu": counterpart["fiu"] if counterpart else None,
         "counterpart_report_id": counterpart["report_id"] if counterpart and shown else None,
         "match_kind": match["match_kind"],
-        "token": match["token"],
+        "token": None if fuzzy else match["token"],  # a fuzzy link shares no token
         "confidence": (match.get("confidence") or 1.0) if shown else None,
         "purpose": purpose,
         "restrictions": list(restrictions or []),

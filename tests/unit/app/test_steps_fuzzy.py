@@ -27,7 +27,7 @@ POLICY = SharingPolicy.parse(policy_text(["FR", "DE", "IT"], auto=[("FR", "DE"),
 TOPICS = Topics("t.")
 RU = {"names": ["Дмитрий Кузнецов"], "birth_date": "1979-04-12", "nationalities": ["RU"]}
 SAME = {"names": ["Dmitriy Kuznetzov"], "birth_date": "1979-04-12"}
-WEAKER = {"names": ["Dmitri Kusnezow"], "birth_date": "1979"}
+WEAKER = {"names": ["Dmitry Kuznetsov"], "birth_date": "1979-04-21", "nationalities": ["DE"]}
 STRANGER = {"names": ["Hiroshi Tanaka"], "birth_date": "1990-11-30"}
 
 
@@ -54,11 +54,13 @@ def test_replay_gives_a_hit_a_possible_hit_and_nothing_for_a_stranger() -> None:
     out = replay(feed(), KEY, POLICY, CorrelationRules())
     fuzzy = [n for n in out["notifications"] if n["match_kind"] in ("person", "organization")]
     pairs = {(n["type"], n["recipient_report_id"], n["counterpart_report_id"]) for n in fuzzy}
-    # FR-1/DE-9: the same person in Cyrillic and Latin with a typo; FR-1/IT-4 and DE-9/IT-4:
-    # a weaker spelling with a birth year only; DE-10: a stranger, linked to nobody
-    assert {(t, r) for t, r, _ in pairs} == {
-        ("hit", "FR-1"), ("hit", "DE-9"), ("possible_hit", "FR-1"), ("possible_hit", "IT-4"),
-        ("possible_hit", "DE-9"),
+    # FR-1/DE-9: the same person in Cyrillic and Latin with a typo, the same birth date; IT-4:
+    # the same name as FR-1 (key-independent: name similarity 1.0) with another day of birth and
+    # another nationality (possible), and no nationality to disagree with DE-9 (a hit); DE-10: a
+    # stranger, linked to nobody
+    assert pairs == {
+        ("hit", "FR-1", "DE-9"), ("hit", "DE-9", "FR-1"), ("hit", "DE-9", "IT-4"), ("hit", "IT-4", "DE-9"),
+        ("possible_hit", "FR-1", "IT-4"), ("possible_hit", "IT-4", "FR-1"),
     }  # fmt: skip
     assert all("DE-10" not in (r, c) for _, r, c in pairs)
     hit = next(n for n in fuzzy if n["type"] == "hit" and n["recipient_fiu"] == "DE")
