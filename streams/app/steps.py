@@ -177,7 +177,9 @@ class Steps:
         for e in batch["entries"]:
             try:
                 posting = checked_posting(e, self.encoder, partition, self.partitions)
-                linked = file_and_link(store, e["key"], posting, now=now)
+                linked = file_and_link(
+                    store, e["key"], posting, now=now, retention_ms=self.rules.retention_ms
+                )
             except FiulinkError as exc:
                 one = self.codec.encode("SubjectBatch", {"entries": [e]}, check=False)
                 reason = f"report {e['fiu']}/{e['report_id']} subjects[{e['subject']}]: {exc}"

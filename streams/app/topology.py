@@ -104,6 +104,9 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         swept = [
             retention.Swept("tokens", tokens, tokens_lock, lambda token: route(token, settings.partitions)),
             retention.Swept("sharing decisions", links, links_lock, links_partition),
+            retention.Swept(
+                "blocking keys", postings, postings_lock, lambda key: route(key, settings.partitions)
+            ),
         ]
         retention.schedule(app, swept, rules, sender.send, settings.retention_days)
 

@@ -121,17 +121,25 @@ def file_and_link(
     floor: float = DEFAULT_FLOOR,
     now: str = "",
     cap: int = MAX_POSTINGS,
+    retention_ms: int = 0,
 ) -> Linked:
     """File ``new`` under blocking ``key`` in ``store`` and link it with what the key held before.
     A replay of a subject already filed finds the same candidates (those filed before it), so
-    it emits the same matches again."""
+    it emits the same matches again. With ``retention_ms``, subjects reported longer before
+    ``new`` are forgotten first (as tokens are; the worker's sweep forgets untouched keys)."""
     state = store.get(key) or {"postings": [], "last_ms": 0}
+    trimmed = False
+    if retention_ms and state["postings"]:
+        kept = forget_before(state, new["source_ts"] - retention_ms)
+        trimmed = kept is None or len(kept["postings"]) < len(state["postings"])
+        state = kept or {"postings": [], "last_ms": 0}
     ids = [subject_id(p) for p in state["postings"]]
     filed = file_under(ids, subject_id(new), cap)
     candidates = state["postings"][: len(filed.candidates)]
     if filed.added:
         state["postings"].append(new)
         state["last_ms"] = max(state["last_ms"], new["source_ts"])
+    if filed.added or trimmed:
         store[key] = state
     return Linked(link(new, candidates, floor, now), filed.saturated)
 

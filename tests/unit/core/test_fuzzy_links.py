@@ -162,3 +162,15 @@ def test_bad_thresholds_are_named(extra: str, says: str) -> None:
         SharingPolicy.parse(text)
     with pytest.raises(PolicyError, match=says):
         SharingPolicy.parse(text)
+
+
+def test_retention_forgets_subjects_reported_longer_ago_before_linking() -> None:
+    store: dict[str, PostingsState] = {}
+    file_and_link(store, "k", posting("FR", "FR-1", RU, ts=1_000))
+    file_and_link(store, "k", posting("NL", "NL-1", STRANGER, ts=5_000))
+    late = file_and_link(store, "k", posting("DE", "DE-9", SAME, ts=12_000), retention_ms=10_000)
+    assert late.matches == []  # FR-1 was reported more than the period before: forgotten
+    assert [p["report_id"] for p in store["k"]["postings"]] == ["NL-1", "DE-9"]
+    store2: dict[str, PostingsState] = {}
+    file_and_link(store2, "k", posting("FR", "FR-1", RU, ts=1_000))
+    assert file_and_link(store2, "k", posting("DE", "DE-9", SAME, ts=10_000), retention_ms=10_000).matches
