@@ -7,7 +7,9 @@ Two measurements on the development data (bench/quality_sets.py):
   at least ``possible``): does the pair share a blocking key?
 - ``exhaustive``: a sample of N distinct subjects of those sets, each its own report of its own
   FIU, filed one after the other through ``streams.core.fuzzy.file_and_link`` (as the worker
-  does) against an exhaustive comparison of all N*(N-1)/2 pairs.
+  does: ``file_subject`` under every key, one ``link_all`` per subject) against an exhaustive
+  comparison of all N*(N-1)/2 pairs. ``comparisons_per_subject`` counts candidates met over
+  all keys (a candidate met through several keys is scored once).
 
     .venv/bin/python -m bench.blocking_recall [--sample 2000]
 """
@@ -27,7 +29,7 @@ from streams.core.entities import Batch, EntityEncoder, compare, decode, subject
 from streams.core.entities.blocking import blocking_keys
 from streams.core.entities.pairs import score_encoded
 from streams.core.entities.score import MATCH_THRESHOLD, POSSIBLE_THRESHOLD
-from streams.core.fuzzy import file_and_link
+from streams.core.fuzzy import file_subject, link_all
 from streams.core.records import PostingsState, SubjectPosting
 
 
@@ -65,11 +67,13 @@ def exhaustive(enc: EntityEncoder, n: int) -> dict[str, float]:
     for i, e in enumerate(encs):
         p: SubjectPosting = {"fiu": "XX", "report_id": str(i), "sharing": "auto", "restrictions": [],
                              "subject": 0, "encoding": base64.b64encode(e).decode(), "source_ts": i}  # fmt: skip
+        met = []
         for key in blocking_keys(decode(e)):
-            compared += len((store.get(key) or {"postings": []})["postings"])
-            for m in file_and_link(store, key, p, floor=POSSIBLE_THRESHOLD).matches:
-                other = int(m["reports"][1]["report_id"])
-                found[(other, i)] = m["confidence"] or 0.0
+            found_here = file_subject(store, key, p)
+            compared += len(found_here.candidates)
+            met.append((p, found_here.candidates))
+        for m in link_all(met, POSSIBLE_THRESHOLD, ""):
+            found[(int(m["reports"][1]["report_id"]), i)] = m["confidence"] or 0.0
     took = time.perf_counter() - t0
     out: dict[str, float] = {"sample_subjects": len(encs)}
     for name, pairs in accepted.items():

@@ -16,7 +16,15 @@ from streams.core.clock import utcnow
 from streams.core.correlate import CorrelationRules, Store, step, touch
 from streams.core.entities import EntityEncoder
 from streams.core.extract import identifiers_with_fields
-from streams.core.fuzzy import PostingsStore, checked_posting, file_and_link, postings_full, postings_of
+from streams.core.fuzzy import (
+    DEFAULT_FLOOR,
+    PostingsStore,
+    checked_posting,
+    file_subject,
+    link_all,
+    postings_full,
+    postings_of,
+)
 from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide, refusal
 from streams.core.records import AuditDecision, SubjectPosting
 from streams.core.sanctions.lists import Listing, listings_from_record
@@ -173,25 +181,28 @@ class Steps:
         _, batch = self.codec.decode(value, expect="SubjectBatch")
         now = utcnow()
         out: list[Send] = []
-        sent: set[str] = set()  # a pair found through several keys of this batch: one Match
+        met: list[tuple[SubjectPosting, list[SubjectPosting]]] = []
         for e in batch["entries"]:
             try:
                 posting = checked_posting(e, self.encoder, partition, self.partitions)
-                linked = file_and_link(
-                    store, e["key"], posting, now=now, retention_ms=self.rules.retention_ms
-                )
+                found = file_subject(store, e["key"], posting, retention_ms=self.rules.retention_ms)
             except FiulinkError as exc:
                 one = self.codec.encode("SubjectBatch", {"entries": [e]}, check=False)
                 reason = f"report {e['fiu']}/{e['report_id']} subjects[{e['subject']}]: {exc}"
                 out.append(self.dead_letter(topic, partition, offset, one, reason, "encoding", "link"))
                 continue
-            for m in linked.matches:
-                if m["match_id"] not in sent:
-                    sent.add(m["match_id"])
-                    match = self.codec.encode("Match", m, check=False)
-                    out.append((self.topics.matches, m["match_id"].encode(), match, None))
-            if linked.saturated:
+            met.append((posting, found.candidates))
+            if found.saturated:
                 out.append(self._audit(postings_full(e, self.policy.version, now)))
+        for m in link_all(met, DEFAULT_FLOOR, now):  # one comparison for the whole batch
+            out.append(
+                (
+                    self.topics.matches,
+                    m["match_id"].encode(),
+                    self.codec.encode("Match", m, check=False),
+                    None,
+                )
+            )
         return out
 
     def partition_of(self, key: bytes) -> int:

@@ -63,34 +63,57 @@ def _ref(p: SubjectPosting) -> ReportRef:
 
 
 def link(new: SubjectPosting, candidates: Sequence[SubjectPosting], floor: float, now: str) -> list[Match]:
-    """Score ``new`` against ``candidates`` (their own report left out); one Match per other
-    report, for its best subject pair (ties: the lowest subject index), if the score is at or
-    above ``floor``. Raises ``EntityEncodingError`` if an encoding is not one (the caller checks
-    encodings where they enter, so a stored one always decodes)."""
-    others = [c for c in candidates if (c["fiu"], c["report_id"]) != (new["fiu"], new["report_id"])]
-    if not others:
+    """Score ``new`` against ``candidates`` (see ``link_all``)."""
+    return link_all([(new, candidates)], floor, now)
+
+
+def link_all(
+    met: Sequence[tuple[SubjectPosting, Sequence[SubjectPosting]]], floor: float, now: str
+) -> list[Match]:
+    """Score each new subject against its candidates, all pairs in one comparison (a worker
+    batch: every key of the batch's partition at once). A pair met through several keys is
+    scored once; a candidate of the new subject's own report is left out. One Match per pair of
+    reports and kind, for its best subject pair (ties: the lowest subject indexes), if its score
+    is at or above ``floor``. Raises ``EntityEncodingError`` if an encoding is not one (the
+    caller checks encodings where they enter, so a stored one always decodes)."""
+    pairs: dict[tuple[str, str], tuple[SubjectPosting, SubjectPosting]] = {}
+    for new, candidates in met:
+        for c in candidates:
+            if (c["fiu"], c["report_id"]) != (new["fiu"], new["report_id"]):
+                pairs.setdefault((subject_id(new), subject_id(c)), (new, c))
+    if not pairs:
         return []
-    batch = Batch.of([encoding_of(new), *(encoding_of(c) for c in others)])
-    idx_b = np.arange(1, len(others) + 1, dtype=np.int64)
-    scores = compare(batch, np.zeros(len(others), dtype=np.int64), batch, idx_b)
-    best: dict[tuple[str, str], int] = {}
-    for i, c in enumerate(others):
-        end = (c["fiu"], c["report_id"])
+    index: dict[str, int] = {}
+    encodings: list[bytes] = []
+
+    def at(p: SubjectPosting) -> int:
+        if p["encoding"] not in index:
+            index[p["encoding"]] = len(encodings)
+            encodings.append(encoding_of(p))
+        return index[p["encoding"]]
+
+    listed = list(pairs.values())
+    ia = np.array([at(n) for n, _ in listed], dtype=np.int64)
+    ib = np.array([at(c) for _, c in listed], dtype=np.int64)
+    batch = Batch.of(encodings)
+    scores = compare(batch, ia, batch, ib)
+    best: dict[tuple[str, str, str, str, int], int] = {}
+    for i, (n, c) in enumerate(listed):
+        if scores.kind_differs[i]:
+            continue
+        end = (n["fiu"], n["report_id"], c["fiu"], c["report_id"], int(scores.kind[i]))
         j = best.get(end)
-        if (
-            j is None
-            or scores.score[i] > scores.score[j]
-            or (scores.score[i] == scores.score[j] and c["subject"] < others[j]["subject"])
-        ):
+        rank = (-scores.score[i], n["subject"], c["subject"])
+        if j is None or rank < (-scores.score[j], listed[j][0]["subject"], listed[j][1]["subject"]):
             best[end] = i
     out: list[Match] = []
     for end in sorted(best):
         i = best[end]
         score = float(scores.score[i])
-        if score < floor or scores.kind_differs[i]:
+        if score < floor:
             continue
-        kind = KIND_NAMES[int(scores.kind[i])]
-        a, b = _ref(new), _ref(others[i])
+        kind = KIND_NAMES[end[4]]
+        a, b = _ref(listed[i][0]), _ref(listed[i][1])
         mid = link_id(kind, a, b)
         out.append(
             {
@@ -100,12 +123,45 @@ def link(new: SubjectPosting, candidates: Sequence[SubjectPosting], floor: float
                 "token": mid,  # no shared token: the link's own id stands for it
                 "reports": [a, b],
                 "created_at": now,
-                "source_ts": new["source_ts"],
+                "source_ts": listed[i][0]["source_ts"],
                 "confidence": score,
                 "why": scores.why(i),
             }
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Met:
+    """What filing a subject under a key found: the ``candidates`` the key held before it, and
+    whether the key was full (``saturated``: the subject was compared, not filed; audit it)."""
+
+    candidates: list[SubjectPosting]
+    saturated: bool
+
+
+def file_subject(
+    store: PostingsStore, key: str, new: SubjectPosting, cap: int = MAX_POSTINGS, retention_ms: int = 0
+) -> Met:
+    """File ``new`` under blocking ``key`` in ``store``; the subjects the key held before it. A
+    replay of a subject already filed finds the same candidates (those filed before it), so it
+    emits the same matches again. With ``retention_ms``, subjects reported longer before ``new``
+    are forgotten first (as tokens are; the worker's sweep forgets untouched keys)."""
+    state = store.get(key) or {"postings": [], "last_ms": 0}
+    trimmed = False
+    if retention_ms and state["postings"]:
+        kept = forget_before(state, new["source_ts"] - retention_ms)
+        trimmed = kept is None or len(kept["postings"]) < len(state["postings"])
+        state = kept or {"postings": [], "last_ms": 0}
+    ids = [subject_id(p) for p in state["postings"]]
+    filed = file_under(ids, subject_id(new), cap)
+    candidates = state["postings"][: len(filed.candidates)]
+    if filed.added:
+        state["postings"].append(new)
+        state["last_ms"] = max(state["last_ms"], new["source_ts"])
+    if filed.added or trimmed:
+        store[key] = state
+    return Met(candidates, filed.saturated)
 
 
 @dataclass
@@ -123,25 +179,9 @@ def file_and_link(
     cap: int = MAX_POSTINGS,
     retention_ms: int = 0,
 ) -> Linked:
-    """File ``new`` under blocking ``key`` in ``store`` and link it with what the key held before.
-    A replay of a subject already filed finds the same candidates (those filed before it), so
-    it emits the same matches again. With ``retention_ms``, subjects reported longer before
-    ``new`` are forgotten first (as tokens are; the worker's sweep forgets untouched keys)."""
-    state = store.get(key) or {"postings": [], "last_ms": 0}
-    trimmed = False
-    if retention_ms and state["postings"]:
-        kept = forget_before(state, new["source_ts"] - retention_ms)
-        trimmed = kept is None or len(kept["postings"]) < len(state["postings"])
-        state = kept or {"postings": [], "last_ms": 0}
-    ids = [subject_id(p) for p in state["postings"]]
-    filed = file_under(ids, subject_id(new), cap)
-    candidates = state["postings"][: len(filed.candidates)]
-    if filed.added:
-        state["postings"].append(new)
-        state["last_ms"] = max(state["last_ms"], new["source_ts"])
-    if filed.added or trimmed:
-        store[key] = state
-    return Linked(link(new, candidates, floor, now), filed.saturated)
+    """``file_subject`` and ``link`` for one subject under one key."""
+    met = file_subject(store, key, new, cap, retention_ms)
+    return Linked(link(new, met.candidates, floor, now), met.saturated)
 
 
 def forget_before(state: PostingsState, cutoff_ms: int) -> PostingsState | None:
