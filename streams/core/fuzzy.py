@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -24,7 +25,7 @@ import numpy as np
 from streams.core.correlate import link_id
 from streams.core.entities.batch import Batch
 from streams.core.entities.blocking import MAX_POSTINGS, blocking_keys, file_under
-from streams.core.entities.encode import EntityEncoder, EntityEncodingError, decode
+from streams.core.entities.encode import EncodedSubject, EntityEncoder, EntityEncodingError, decode
 from streams.core.entities.normalize import NORMALISER_VERSION
 from streams.core.entities.score import compare
 from streams.core.entities.subjects import subject_from_json
@@ -52,6 +53,19 @@ def encoding_of(p: SubjectPosting) -> bytes:
     return base64.b64decode(p["encoding"], validate=True)
 
 
+@lru_cache(maxsize=16384)
+def decoded(encoding: str) -> EncodedSubject:
+    """A stored encoding (base64), decoded once while it stays in use: a subject is met again and
+    again, under each of its keys and by every later similar subject."""
+    return decode(base64.b64decode(encoding, validate=True))
+
+
+@lru_cache(maxsize=4096)
+def keys_of(encoding: bytes) -> frozenset[str]:
+    """The blocking keys of an encoding (a subject's entries arrive under each of its keys)."""
+    return frozenset(blocking_keys(decode(encoding)))
+
+
 def _ref(p: SubjectPosting) -> ReportRef:
     return {
         "fiu": p["fiu"],
@@ -76,21 +90,23 @@ def link_all(
     reports and kind, for its best subject pair (ties: the lowest subject indexes), if its score
     is at or above ``floor``. Raises ``EntityEncodingError`` if an encoding is not one (the
     caller checks encodings where they enter, so a stored one always decodes)."""
-    pairs: dict[tuple[str, str], tuple[SubjectPosting, SubjectPosting]] = {}
+    pairs: dict[tuple[str, str, str, int], tuple[SubjectPosting, SubjectPosting]] = {}
     for new, candidates in met:
+        home = (new["fiu"], new["report_id"])
         for c in candidates:
-            if (c["fiu"], c["report_id"]) != (new["fiu"], new["report_id"]):
-                pairs.setdefault((subject_id(new), subject_id(c)), (new, c))
+            if (c["fiu"], c["report_id"]) != home:
+                pairs.setdefault((new["encoding"], c["fiu"], c["report_id"], c["subject"]), (new, c))
     if not pairs:
         return []
     index: dict[str, int] = {}
-    encodings: list[bytes] = []
+    encodings: list[EncodedSubject] = []
 
     def at(p: SubjectPosting) -> int:
-        if p["encoding"] not in index:
-            index[p["encoding"]] = len(encodings)
-            encodings.append(encoding_of(p))
-        return index[p["encoding"]]
+        i = index.get(p["encoding"])
+        if i is None:
+            i = index[p["encoding"]] = len(encodings)
+            encodings.append(decoded(p["encoding"]))
+        return i
 
     listed = list(pairs.values())
     ia = np.array([at(n) for n, _ in listed], dtype=np.int64)
@@ -98,9 +114,8 @@ def link_all(
     batch = Batch.of(encodings)
     scores = compare(batch, ia, batch, ib)
     best: dict[tuple[str, str, str, str, int], int] = {}
-    for i, (n, c) in enumerate(listed):
-        if scores.kind_differs[i]:
-            continue
+    for i in np.flatnonzero((scores.score >= floor) & ~scores.kind_differs).tolist():
+        n, c = listed[i]
         end = (n["fiu"], n["report_id"], c["fiu"], c["report_id"], int(scores.kind[i]))
         j = best.get(end)
         rank = (-scores.score[i], n["subject"], c["subject"])
@@ -110,8 +125,6 @@ def link_all(
     for end in sorted(best):
         i = best[end]
         score = float(scores.score[i])
-        if score < floor:
-            continue
         kind = KIND_NAMES[end[4]]
         a, b = _ref(listed[i][0]), _ref(listed[i][1])
         mid = link_id(kind, a, b)
@@ -237,14 +250,15 @@ def checked_posting(
             [("key", f"on partition {partition}, its blocking key's postings are on {home}")]
         )
     raw = bytes(entry["encoding"])
-    enc = decode(raw)
+    text = base64.b64encode(raw).decode()
+    enc = decoded(text)  # a subject's entries under its other keys decode it no more
     if enc.normaliser != NORMALISER_VERSION:
         raise EntityEncodingError(
             f"normaliser version {enc.normaliser}, this worker compares {NORMALISER_VERSION}"
         )
     if encoder is not None and enc.key_fingerprint != encoder.fingerprint:
         raise EntityEncodingError("encoded with another consortium key than the worker's")
-    if key not in blocking_keys(enc):
+    if key not in keys_of(raw):
         raise ValidationError([("key", "not a blocking key of the entry's encoding")])
     return {
         "fiu": str(entry["fiu"]),
@@ -252,7 +266,7 @@ def checked_posting(
         "sharing": str(entry["sharing"]),
         "restrictions": [str(r) for r in entry["restrictions"]],
         "subject": int(entry["subject"]),
-        "encoding": base64.b64encode(raw).decode(),
+        "encoding": text,
         "source_ts": int(entry["source_ts"]),
     }
 
