@@ -7,32 +7,23 @@ a DeadLetter naming topic/partition/offset, the field and the reason; nothing he
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
 from typing import Any
 
+from streams.app.link_steps import Keyed, LinkSteps
 from streams.codec.avro import Codec
 from streams.core.clock import utcnow
 from streams.core.correlate import CorrelationRules, Store, step, touch
 from streams.core.entities import EntityEncoder
 from streams.core.extract import identifiers_with_fields
-from streams.core.fuzzy import (
-    DEFAULT_FLOOR,
-    PostingsStore,
-    checked_posting,
-    file_subject,
-    link_all,
-    postings_full,
-    postings_of,
-)
+from streams.core.fuzzy import postings_of
 from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide, refusal
-from streams.core.records import AuditDecision, SubjectPosting
 from streams.core.sanctions.lists import Listing, listings_from_record
 from streams.core.sanctions.screen import apply_watch, screen_sighting
 from streams.core.sightings import HEADER, Sighted, route, sighted, sightings_of, split, wrong_feed
 from streams.core.tokens import Tokenizer
 from streams.core.validate import validate_report
-from streams.errors import DecodeError, FiulinkError, ValidationError
+from streams.errors import DecodeError, ValidationError
 from streams.topics import Topics
 
 #: one record to send: topic, key, value (None: a tombstone), partition (None: the producer's
@@ -40,11 +31,9 @@ from streams.topics import Topics
 Send = tuple[str, bytes, bytes | None, int | None]
 MAX_PAYLOAD = 64 * 1024
 MAX_LISTED = 20  # identifier problems named in a report's one dead letter
-MAX_ENTRIES = 1000  # keyed subjects per SubjectBatch message
-Keyed = tuple[str, SubjectPosting]  # a blocking key and an encoded subject filed under it
 
 
-class Steps:
+class Steps(LinkSteps):
     def __init__(
         self,
         codec: Codec,
@@ -153,58 +142,6 @@ class Steps:
             out.append((self.topics.sightings, first.encode(), value, route(first, self.partitions)))
         return out
 
-    def subject_batches(self, keyed: Iterable[Keyed]) -> list[Send]:
-        """SubjectBatch messages, one per subjects partition (more if large): each entry on the
-        partition of its blocking key (``route``), where the ``postings`` table keeps that key."""
-        parts: dict[int, list[dict[str, Any]]] = {}
-        for key, p in keyed:
-            entry = {**p, "key": key, "encoding": base64.b64decode(p["encoding"])}
-            parts.setdefault(route(key, self.partitions), []).append(entry)
-        out: list[Send] = []
-        for partition in sorted(parts):
-            entries = parts[partition]
-            for i in range(0, len(entries), MAX_ENTRIES):
-                chunk = entries[i : i + MAX_ENTRIES]
-                value = self.codec.encode("SubjectBatch", {"entries": chunk}, check=False)
-                out.append((self.topics.subjects, chunk[0]["key"].encode(), value, partition))
-        return out
-
-    # -- link: encoded subjects x postings -> fuzzy matches -----------------------------------
-    def link(
-        self, store: PostingsStore, value: bytes, topic: str = "", partition: int = 0, offset: int = 0
-    ) -> list[Send]:
-        """Every entry of a SubjectBatch filed under its blocking key in ``store`` (a Faust table
-        partition in the worker, a dict in replay) and scored against what the key held: fuzzy
-        Matches. An unreadable batch raises DecodeError (the caller dead-letters the message);
-        an entry that is not an encoding of ours, or sits on another partition than its key's,
-        is dead-lettered on its own."""
-        _, batch = self.codec.decode(value, expect="SubjectBatch")
-        now = utcnow()
-        out: list[Send] = []
-        met: list[tuple[SubjectPosting, list[SubjectPosting]]] = []
-        for e in batch["entries"]:
-            try:
-                posting = checked_posting(e, self.encoder, partition, self.partitions)
-                found = file_subject(store, e["key"], posting, retention_ms=self.rules.retention_ms)
-            except FiulinkError as exc:
-                one = self.codec.encode("SubjectBatch", {"entries": [e]}, check=False)
-                reason = f"report {e['fiu']}/{e['report_id']} subjects[{e['subject']}]: {exc}"
-                out.append(self.dead_letter(topic, partition, offset, one, reason, "encoding", "link"))
-                continue
-            met.append((posting, found.candidates))
-            if found.saturated:
-                out.append(self._audit(postings_full(e, self.policy.version, now)))
-        for m in link_all(met, DEFAULT_FLOOR, now):  # one comparison for the whole batch
-            out.append(
-                (
-                    self.topics.matches,
-                    m["match_id"].encode(),
-                    self.codec.encode("Match", m, check=False),
-                    None,
-                )
-            )
-        return out
-
     def partition_of(self, key: bytes) -> int:
         """Where a sightings message goes: every token of it routes there (``route``)."""
         return route(key.decode(), self.partitions)
@@ -297,14 +234,6 @@ class Steps:
         if new_state is not None:
             touch(new_state, ts_ms)
         return new_state, self._outcome(outcome)
-
-    def _audit(self, a: AuditDecision) -> Send:
-        return (
-            self.topics.audit,
-            a["decision_id"].encode(),
-            self.codec.encode("AuditDecision", a, check=False),
-            None,
-        )
 
     def _outcome(self, outcome: Outcome) -> list[Send]:
         out: list[Send] = [

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from streams.core.grades import MIN_CONFIDENCE, REVIEW_CONFIDENCE, VERIFY, grade, thresholds_of
 from streams.core.records import AuditDecision, ConsentAnswer, LinkState, Match, Notification, ReportRef
 from streams.core.tokens import stable_id
 from streams.errors import PolicyError
@@ -21,9 +22,6 @@ Record = dict[str, Any]
 MODES = ("auto", "consent", "deny")
 MAX_MESSAGE = 500  # characters of a refusing FIU's note to the requester
 DEFAULT_PURPOSE = "FIU-to-FIU intelligence exchange on suspected ML/TF; no onward use without prior consent"
-MIN_CONFIDENCE = 0.90  # a fuzzy link at or above it is a hit (README "Configuration")
-REVIEW_CONFIDENCE = 0.75  # at or above it (below MIN_CONFIDENCE): a possible_hit
-VERIFY = "possible match of similar names: verify against your own data before acting on it"
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ class SharingPolicy:
         default = raw.get("default", "deny")
         if default not in MODES:
             problems.append(f"'default' must be one of {', '.join(MODES)}, not {default!r}")
-        default_conf = _thresholds(raw, "", (MIN_CONFIDENCE, REVIEW_CONFIDENCE), problems)
+        default_conf = thresholds_of(raw, "", (MIN_CONFIDENCE, REVIEW_CONFIDENCE), problems)
         confidence: dict[frozenset[str], tuple[float, float]] = {}
         agreements: dict[frozenset[str], tuple[str, str]] = {}
         where: dict[frozenset[str], int] = {}
@@ -97,20 +95,13 @@ class SharingPolicy:
                 )
                 continue
             agreements[key], where[key] = terms, i
-            conf = _thresholds(ag, f"agreement[{i}].", default_conf, problems)
+            conf = thresholds_of(ag, f"agreement[{i}].", default_conf, problems)
             if conf != default_conf:
                 confidence[key] = conf
         if problems:
             raise PolicyError(f"{source}: " + f"\n{source}: ".join(problems))
         version = hashlib.sha256(text.encode()).hexdigest()[:12]
-        return cls(
-            fius=tuple(fius),
-            default=default,
-            agreements=agreements,
-            version=version,
-            confidence=confidence,
-            default_confidence=default_conf,
-        )
+        return cls(tuple(fius), default, agreements, version, confidence, default_conf)
 
     @classmethod
     def load(cls, path: Path) -> SharingPolicy:
@@ -122,23 +113,6 @@ class SharingPolicy:
                 hint="pass --policy FILE with the consortium's policy (see README)",
             ) from exc
         return cls.parse(text, str(path))
-
-
-def _thresholds(
-    table: dict[str, Any], where: str, default: tuple[float, float], problems: list[str]
-) -> tuple[float, float]:
-    """``min_confidence`` / ``review_confidence`` of a policy table (``default`` where absent):
-    numbers in [0, 1], review at most min."""
-    out = []
-    for name, fallback in zip(("min_confidence", "review_confidence"), default, strict=True):
-        v = table.get(name, fallback)
-        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
-            problems.append(f"{where}{name} must be a number from 0 to 1, not {v!r}")
-            v = fallback
-        out.append(float(v))
-    if out[1] > out[0]:
-        problems.append(f"{where}review_confidence ({out[1]}) must not be above min_confidence ({out[0]})")
-    return out[0], out[1]
 
 
 @dataclass
@@ -304,12 +278,8 @@ def decide(
             )
         elif kind is None:
             low, review = match.get("confidence"), policy.thresholds(rf, cf)[1]
-            audit(
-                "below_review",
-                f"{match['match_kind']} link of confidence {low} is below review_confidence {review}",
-                recipient=rf,
-                counterpart=cf,
-            )
+            why = f"{match['match_kind']} link of confidence {low} is below review_confidence {review}"
+            audit("below_review", why, recipient=rf, counterpart=cf)
         elif revealed["sharing"] == "none":
             audit(
                 "withheld", f"{revealed['report_id']} has handling.sharing=none", recipient=rf, counterpart=cf
@@ -354,15 +324,6 @@ def decide(
             sent = "sent" if kind == "hit" else "sent_possible"
             audit(sent, f"auto agreement between {rf} and {cf}", recipient=rf, counterpart=cf, note=hit)
     return state, out
-
-
-def grade(confidence: float | None, thresholds: tuple[float, float]) -> str | None:
-    """The notice a link gets: ``hit`` (exact links, and fuzzy ones at or above min_confidence),
-    ``possible_hit`` (at or above review_confidence), None (below: an audit record only)."""
-    min_confidence, review_confidence = thresholds
-    if confidence is None or confidence >= min_confidence:
-        return "hit"
-    return "possible_hit" if confidence >= review_confidence else None
 
 
 def answer_consent(

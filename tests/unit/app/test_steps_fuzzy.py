@@ -15,7 +15,8 @@ from streams.core.correlate import CorrelationRules
 from streams.core.entities import EntityEncoder
 from streams.core.entities.blocking import blocking_keys
 from streams.core.entities.encode import decode
-from streams.core.policy import VERIFY, SharingPolicy
+from streams.core.grades import VERIFY
+from streams.core.policy import SharingPolicy
 from streams.core.sightings import route
 from streams.core.tokens import Tokenizer
 from streams.replay import replay

@@ -12,7 +12,8 @@ from streams.core.entities import EntityEncoder, Subject, decode
 from streams.core.entities.blocking import blocking_keys
 from streams.core.entities.subjects import parse_birth_date
 from streams.core.fuzzy import file_and_link, forget_before, link
-from streams.core.policy import VERIFY, SharingPolicy, decide, grade
+from streams.core.grades import VERIFY, grade
+from streams.core.policy import SharingPolicy, decide
 from streams.core.records import Match, PostingsState, SubjectPosting
 from streams.errors import PolicyError
 
