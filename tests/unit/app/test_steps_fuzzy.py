@@ -140,3 +140,36 @@ def test_hostile_entries_are_dead_lettered_and_file_nothing(codec: Codec, steps:
     assert store == {}
     assert not [t for t, *_ in link(codec, steps, store, good) if t == TOPICS.dead_letter]
     assert store
+
+
+def test_an_organisation_with_another_legal_form_spelling_and_a_typo_links() -> None:
+    feed = [
+        report("FR-1", "FR", kind="organization", names=["Northwind Logistics LLC"]),
+        report("DE-9", "DE", kind="organization", names=["Nortwind Logistics Limited Liability Company"]),
+        report("IT-4", "IT", kind="organization", names=["Northwind Capital LLC"]),  # another company
+        report("IT-5", "IT", names=["Northwind Logistics"]),  # a person: never an organisation's link
+    ]
+    notes = replay(feed, KEY, POLICY, CorrelationRules())["notifications"]
+    got = {(n["type"], n["match_kind"], n["recipient_report_id"], n["counterpart_report_id"]) for n in notes}
+    assert got == {("hit", "organization", "FR-1", "DE-9"), ("hit", "organization", "DE-9", "FR-1")}
+    assert all(n["why"]["legal_form"] == "agree" for n in notes)
+
+
+def test_a_full_blocking_key_is_audited_and_its_subjects_still_compared(codec: Codec) -> None:
+    from streams.core.entities.blocking import MAX_POSTINGS
+
+    one = Steps(codec, Tokenizer(KEY, "k1"), POLICY, CorrelationRules(), TOPICS, 1, EntityEncoder(KEY))
+    store: dict[str, Any] = {}
+    out: list[Send] = []
+    for i in range(MAX_POSTINGS + 1):  # one common name, born on different days
+        subject = {"names": ["Anna Schmidt"], "birth_date": f"1950-{1 + i % 12:02d}-{1 + i // 12:02d}"}
+        value = encode_report(codec, report(f"FR-{i}", "FR", **subject))
+        for topic, _, v, _ in one.ingest(TOPICS.feed("FR"), 0, i, 1000, value):
+            if topic == TOPICS.subjects:
+                out = one.link(store, v or b"", topic, 0, i)
+    audits = [codec.decode(v or b"", expect="AuditDecision")[1] for t, _, v, _ in out if t == TOPICS.audit]
+    assert audits and all(a["decision"] == "postings_full" and "FR-200/0" in a["reason"] for a in audits)
+    full = [k for k, s in store.items() if k.startswith("pm") and len(s["postings"]) == MAX_POSTINGS]
+    assert full and all("FR-200" not in {p["report_id"] for p in store[k]["postings"]} for k in full)
+    matches = [codec.decode(v or b"", expect="Match")[1] for t, _, v, _ in out if t == TOPICS.matches]
+    assert matches  # compared with what the full key holds (domestic: same FIU, never notified)
