@@ -1,12 +1,14 @@
 """Fuzzy links: a new encoded subject meets the subjects stored under its blocking keys.
 
-``file_and_link(store, key, new, floor, now)`` is the step the worker runs where a blocking key's
-postings live: it files the new subject under the key (bounded, ``blocking.file_under``) and
-scores it against the subjects the key held before, one ``Match`` per other report (the best
-scoring subject pair of the two reports), for scores at or above ``floor``. The policy grades
-them (hit, possible_hit, audit only). A subject found through several keys gives the same
-``match_id`` (``link_id``: the pair of reports and the kind) and the same score each time, so
-sinks and the links table take it once, whatever the route.
+Ingest: ``postings_of(report, encoder, ts)`` gives a report's encoded subjects, each under
+each of its blocking keys. Where a key's postings live (a worker partition, or a dict in replay):
+``checked_posting`` refuses an entry that is not safe to file, ``file_subject`` files it under
+the key (bounded, ``blocking.file_under``) and returns what the key held before it, and
+``link_all`` scores every pair a batch met, each once, into one ``Match`` per pair of reports
+and kind (the best scoring subject pair), for scores at or above the floor. The policy grades
+them (hit, possible_hit, audit only). A pair found through several keys or partitions gives the
+same ``match_id`` (``link_id``: the pair of reports and the kind), so sinks and the links table
+take it once, whatever the route.
 
 What a posting keeps of a report: FIU, report id, handling, the subject's index and its
 encoding (base64), never a name or a birth date.
@@ -47,10 +49,6 @@ class PostingsStore(Protocol):
 
 def subject_id(p: SubjectPosting) -> str:
     return f"{p['fiu']}/{p['report_id']}/{p['subject']}"
-
-
-def encoding_of(p: SubjectPosting) -> bytes:
-    return base64.b64decode(p["encoding"], validate=True)
 
 
 @lru_cache(maxsize=16384)
