@@ -64,6 +64,15 @@ def _bootstrap(name: str, text: str) -> str:
     return text
 
 
+def _switch(name: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name}={text!r} is not on or off", hint=f"{name}=1 (on) or {name}=0 (off)")
+
+
 def _log_level(name: str, text: str) -> str:
     level = text.strip().lower()
     if level not in LOG_LEVELS:
@@ -143,6 +152,8 @@ class Settings:
     topic_prefix: str = "fiulink."
     fiu_produce_rate: int = 128 * 1024  # bytes/s an FIU principal may produce on a --secure broker
     log_level: str = "warning"  # the worker's, framework loggers (faust, mode, aiokafka) included
+    #: fuzzy person/organisation links in the worker (FIULINK_ENTITY_LINKS; off: they cost ~10x)
+    entity_links: bool = False
     #: act as this principal on a ``broker start --secure`` broker (``streams/kafka/secure.py``)
     sasl_username: str | None = None
     sasl_password: str | None = field(default=None, repr=False)
@@ -206,6 +217,7 @@ class Settings:
                 lambda n, t: _whole(n, t, "bytes per second", 0, 131072),
             ),
             log_level=read("FIULINK_LOG_LEVEL", cls.log_level, _log_level),
+            entity_links=read("FIULINK_ENTITY_LINKS", cls.entity_links, _switch),
             sasl_username=sasl_user,
             sasl_password=sasl_password if sasl_user else None,
             kafka_libs=Path(libs) if libs else cls.kafka_libs,

@@ -69,6 +69,7 @@ def explain(notes: list[Record], match_id: str, fiu: str) -> Record:
         "fiu": fiu,
         "match_kind": first.get("match_kind"),
         "confidence": max((n["confidence"] for n in mine if n.get("confidence") is not None), default=None),
+        "why": next((n["why"] for n in mine if n.get("why")), None),  # a fuzzy link's signals
         "your_reports": [{"report_id": r, "fields": f} for r, f in reports.items() if r],
         "counterpart_fiu": first.get("counterpart_fiu"),
         "counterpart_report_id": revealed,
@@ -100,6 +101,8 @@ def render(e: Record) -> list[str]:
         fields = ", ".join(r["fields"]) or "(not recorded: notified before fields were kept)"
         lines.append(f"  your report      {r['report_id']}")
         lines.append(f"  matched fields   {fields}")
+    if e.get("why"):
+        lines.append("  signals          " + ", ".join(f"{k} {v}" for k, v in e["why"].items()))
     if cf:
         shown = e["counterpart_report_id"] or "not revealed to you"
         lines.append(f"  counterpart      {cf}, report {shown}")

@@ -194,13 +194,21 @@ def notification_ids(notes: list[dict[str, Any]], hot_tokens: set[str]) -> set[s
     return {n["notification_id"] for n in notes if n["token"] not in hot_tokens}
 
 
-def expected_notification_ids(files: list[Path], key: str, policy: Path) -> tuple[set[str], set[str]]:
+def expected_notification_ids(
+    files: list[Path], key: str, policy: Path, entity_links: bool = False
+) -> tuple[set[str], set[str]]:
     """(ids replay mode gives for the feed, its hot tokens): what a streaming run must produce."""
     from streams.core.correlate import CorrelationRules
     from streams.core.policy import SharingPolicy
     from streams.replay import read_feed, replay
 
-    expected = replay(read_feed(files), key.encode(), SharingPolicy.load(policy), CorrelationRules())
+    expected = replay(
+        read_feed(files),
+        key.encode(),
+        SharingPolicy.load(policy),
+        CorrelationRules(),
+        entity_links=entity_links,
+    )
     hot = {n["token"] for n in expected["notifications"] if n["type"] == "hot_identifier"}
     return notification_ids(expected["notifications"], hot), hot
 

@@ -47,6 +47,11 @@ class Topics:
         """Sanctions-list listings per wallet token (compacted, co-partitioned with tokens)."""
         return f"{self.prefix}watchlist"
 
+    @property
+    def subjects(self) -> str:
+        """Encoded subjects keyed by blocking key (co-partitioned with the ``postings`` table)."""
+        return f"{self.prefix}subjects"
+
     def dead_letters_of(self, fiu: str) -> str:
         """An FIU's copy of the dead letters of what it sent (its feed, its consent answers):
         readable under its ACLs, where the hub's own dead-letter topic is not."""
@@ -74,7 +79,9 @@ class Topics:
         return self.fiu_of_feed(topic) or self.fiu_of_consent(topic)
 
     def all(self, fius: Iterable[str], partitions: int) -> dict[str, int]:
-        topics = {t: partitions for t in (self.sightings, self.matches, self.audit, self.watchlist)}
+        topics = {
+            t: partitions for t in (self.sightings, self.matches, self.audit, self.watchlist, self.subjects)
+        }
         topics[self.dead_letter] = 1
         for f in fius:
             topics[self.feed(f)] = partitions

@@ -54,10 +54,13 @@ class BatchHandlers:
     are the worker's tables (``BatchTable``): each handler returns their changelog records with
     its other output, so one send covers both."""
 
-    def __init__(self, steps: Steps, tokens: BatchTable, links: BatchTable) -> None:
+    def __init__(
+        self, steps: Steps, tokens: BatchTable, links: BatchTable, postings: BatchTable | None = None
+    ) -> None:
         self.steps = steps
         self.tokens = tokens
         self.links = links
+        self.postings = postings  # blocking key -> encoded subjects (fuzzy links)
 
     def ingest(self, events: list[Any]) -> list[Send]:
         """Reports -> dead letters, and the batch's sightings as one message per partition."""
@@ -83,6 +86,17 @@ class BatchHandlers:
                     "correlate", event, lambda e, store=store: self.steps.correlate(store, e.value, *where(e))
                 )
         return self.tokens.changelog() + self.copied(out)
+
+    def link(self, events: list[Any]) -> list[Send]:
+        """Encoded subjects against the ``postings`` table (by blocking key) -> fuzzy matches."""
+        assert self.postings is not None, "link needs the postings table"
+        events, out = self.refused(events, "link")
+        for event in events:
+            store = self.postings.at(event.message.partition)
+            out += self.guarded(
+                "link", event, lambda e, store=store: self.steps.link(store, e.value, *where(e))
+            )
+        return self.postings.changelog() + self.copied(out)
 
     def notify(self, events: list[Any]) -> list[Send]:
         """Matches and consent answers against the ``links`` table -> notifications and audit."""

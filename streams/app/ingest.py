@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from streams.app.steps import Send, Steps
+from streams.app.steps import Keyed, Send, Steps
 
 log = logging.getLogger("fiulink.worker")
 
@@ -21,9 +21,11 @@ def ingest_records(steps: Steps, records: list[Record]) -> list[Send]:
     the rest of the batch carries on."""
     out: list[Send] = []
     sighted = []
+    keyed: list[Keyed] = []
     for topic, partition, offset, ts_ms, value in records:
         try:
-            report, dead = steps.read(topic, partition, offset, ts_ms, value)
+            report, subjects, dead = steps.read_all(topic, partition, offset, ts_ms, value)
+            keyed.extend(subjects)
         except Exception as exc:  # a bug the record triggers: the record, not the batch, is lost to DLQ
             log.exception("ingest failed on %s/%s/%s", topic, partition, offset)
             reason = f"{type(exc).__name__}: {exc}"
@@ -33,4 +35,5 @@ def ingest_records(steps: Steps, records: list[Record]) -> list[Send]:
         if report is not None:
             sighted.append(report)
     out.extend(steps.sighting_batches(sighted))
+    out.extend(steps.subject_batches(keyed))  # encoded subjects, by blocking key: fuzzy links
     return out

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from streams.app.link_steps import Keyed, LinkSteps
 from streams.codec.avro import Codec
 from streams.core.clock import utcnow
 from streams.core.correlate import CorrelationRules, Store, step, touch
+from streams.core.entities import EntityEncoder
 from streams.core.extract import identifiers_with_fields
+from streams.core.fuzzy import postings_of
 from streams.core.policy import Outcome, SharingPolicy, answer_consent, decide, refusal
 from streams.core.sanctions.lists import Listing, listings_from_record
 from streams.core.sanctions.screen import apply_watch, screen_sighting
@@ -30,7 +33,7 @@ MAX_PAYLOAD = 64 * 1024
 MAX_LISTED = 20  # identifier problems named in a report's one dead letter
 
 
-class Steps:
+class Steps(LinkSteps):
     def __init__(
         self,
         codec: Codec,
@@ -39,7 +42,9 @@ class Steps:
         rules: CorrelationRules,
         topics: Topics,
         partitions: int = 1,
+        encoder: EntityEncoder | None = None,
     ) -> None:
+        self.encoder = encoder  # None: no fuzzy links (exact tokens only)
         self.topics = topics
         self.partitions = partitions
         self.codec = codec
@@ -78,19 +83,39 @@ class Steps:
         self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None
     ) -> tuple[Sighted | None, list[Send]]:
         """Decode, validate, normalise and tokenise one report: (its tokens, dead letters)."""
+        sighted, _, out = self.read_all(topic, partition, offset, ts_ms, value)
+        return sighted, out
+
+    def read_all(
+        self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None
+    ) -> tuple[Sighted | None, list[Keyed], list[Send]]:
+        """``read``, and the report's encoded subjects under their blocking keys (``encoder``)."""
         try:
             _, report = self.codec.decode(value or b"", expect="StrReport")
         except DecodeError as exc:
-            return None, [self.dead_letter(topic, partition, offset, value, str(exc))]
+            return None, [], [self.dead_letter(topic, partition, offset, value, str(exc))]
         feed_fiu = self.topics.fiu_of_feed(topic)
         record, problems = validate_report(report)
         if record is None:
             field, why = problems[0]
             reason = "; ".join(f"{p}: {w}" for p, w in problems)
-            return None, [self.dead_letter(topic, partition, offset, value, reason, field)]
+            return None, [], [self.dead_letter(topic, partition, offset, value, reason, field)]
         reason = wrong_feed(record, feed_fiu)
         if reason is not None:
-            return None, [self.dead_letter(topic, partition, offset, value, reason, "fiu")]
+            return None, [], [self.dead_letter(topic, partition, offset, value, reason, "fiu")]
+        found, out = self._tokens(record, topic, partition, offset, ts_ms)
+        keyed: list[Keyed] = []
+        if self.encoder is not None:
+            keyed, left = postings_of(record, self.encoder, ts_ms)
+            if left:  # the report's other subjects and its identifiers still match
+                listed = "; ".join(f"{f}: {w}" for f, w in left[:MAX_LISTED])
+                reason = f"report {record['report_id']}: names left out of fuzzy matching: {listed}"
+                out.append(self.dead_letter(topic, partition, offset, None, reason, left[0][0], "subject"))
+        return found, keyed, out
+
+    def _tokens(
+        self, record: dict[str, Any], topic: str, partition: int, offset: int, ts_ms: int
+    ) -> tuple[Sighted | None, list[Send]]:
         found, bad = identifiers_with_fields(record)
         out: list[Send] = []
         if bad:  # left out of matching, recorded (one dead letter per report, listing each); the
@@ -123,8 +148,8 @@ class Steps:
 
     def ingest(self, topic: str, partition: int, offset: int, ts_ms: int, value: bytes | None) -> list[Send]:
         """One report -> its dead letters and SightingBatch messages (the worker batches many)."""
-        sighted, out = self.read(topic, partition, offset, ts_ms, value)
-        return out + self.sighting_batches([sighted] if sighted else [])
+        sighted, keyed, out = self.read_all(topic, partition, offset, ts_ms, value)
+        return out + self.sighting_batches([sighted] if sighted else []) + self.subject_batches(keyed)
 
     # -- correlate: sightings x state -> matches -----------------------------------------------
     def correlate(

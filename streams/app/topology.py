@@ -2,6 +2,7 @@
 
 ingest     fiulink.reports.<FIU>...  -> fiulink.sightings (SightingBatch per partition) | bad -> fiulink.dead-letter
 correlate  fiulink.sightings x table `tokens` (token -> reports per FIU)  -> fiulink.matches (key = match_id)
+link       fiulink.subjects x table `postings` (blocking key -> encoded subjects)  -> fiulink.matches (fuzzy)
 notify     fiulink.matches + fiulink.consents.<FIU> x table `links` (match_id)  -> fiulink.notifications.<FIU>, fiulink.audit
 
 Delivery is at-least-once: Faust flushes the producer before it commits offsets, and every step
@@ -33,6 +34,7 @@ from streams.app.steps import Send, Steps
 from streams.codec import codec
 from streams.config import Settings
 from streams.core.correlate import CorrelationRules
+from streams.core.entities import EntityEncoder
 from streams.core.policy import SharingPolicy
 from streams.core.sightings import route
 from streams.core.tokens import Tokenizer
@@ -63,28 +65,34 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
     feeds = raw_topic(*[names.feed(f) for f in policy.fius])
     sightings = raw_topic(names.sightings, names.watchlist)  # the watchlist: partitioned like sightings
     links_in = raw_topic(names.matches, *[names.consent(f) for f in policy.fius])
+    subjects = raw_topic(names.subjects)  # encoded subjects by blocking key: partitioned like `postings`
 
     # -- tables ----------------------------------------------------------------------------------
     tokens = BatchTable(worker_table(app, "tokens", settings.partitions))
     links = BatchTable(worker_table(app, "links", settings.partitions))
+    postings = BatchTable(worker_table(app, "postings", settings.partitions))
     tokens_lock = asyncio.Lock()  # the correlate agent and the retention sweep take turns on `tokens`
     links_lock = asyncio.Lock()  # ... and the notify agent and the sweep on `links`
+    postings_lock = asyncio.Lock()
 
     # -- agents ----------------------------------------------------------------------------------
     steps = Steps(codec(), Tokenizer(settings.require_key(), settings.token_key_id), policy, rules, names,
-                  settings.partitions)  # fmt: skip
-    handlers = BatchHandlers(steps, tokens, links)
+                  settings.partitions, EntityEncoder(settings.require_key()) if settings.entity_links else None)  # fmt: skip
+    handlers = BatchHandlers(steps, tokens, links, postings)
     sender = BatchSender(  # a changelog's persisted offset is recorded once Kafka has the records
         lambda: framework.running_producer(app),
-        {t.table.changelog_topic.get_topic_name(): t.persisted for t in (tokens, links)},
+        {t.table.changelog_topic.get_topic_name(): t.persisted for t in (tokens, links, postings)},
     )
     seen = progress.Progress(
-        progress.stage_by_topic([names.feed(f) for f in policy.fius], [names.sightings, names.watchlist])
+        progress.stage_by_topic(
+            [names.feed(f) for f in policy.fius], [names.sightings, names.watchlist, names.subjects]
+        )
     )
     app.agent(feeds, name="ingest")(batched(handlers.ingest, "ingest", sender.send, None, seen))
     app.agent(sightings, name="correlate")(
         batched(handlers.correlate, "correlate", sender.send, tokens_lock, seen)
     )
+    app.agent(subjects, name="link")(batched(handlers.link, "link", sender.send, postings_lock, seen))
     app.agent(links_in, name="notify")(batched(handlers.notify, "notify", sender.send, links_lock, seen))
     report_progress(app, seen)
 
@@ -98,6 +106,9 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
         swept = [
             retention.Swept("tokens", tokens, tokens_lock, lambda token: route(token, settings.partitions)),
             retention.Swept("sharing decisions", links, links_lock, links_partition),
+            retention.Swept(
+                "blocking keys", postings, postings_lock, lambda key: route(key, settings.partitions)
+            ),
         ]
         retention.schedule(app, swept, rules, sender.send, settings.retention_days)
 

@@ -51,9 +51,20 @@ def correlation_rules(settings: Settings) -> CorrelationRules:
     type=click.Choice(LOG_LEVELS, case_sensitive=False),
     help="the worker's and the framework's log level (default: FIULINK_LOG_LEVEL, else warning)",
 )
+@click.option(
+    "--entity-links/--no-entity-links",
+    default=None,
+    help="fuzzy person and organisation links (default: FIULINK_ENTITY_LINKS, else off: they cost "
+    "about ten times the exact path's work per report, see README)",
+)
 @click.pass_context
 def worker(
-    ctx: click.Context, policy: Path | None, service_wallets: Path | None, memory: bool, loglevel: str | None
+    ctx: click.Context,
+    policy: Path | None,
+    service_wallets: Path | None,
+    memory: bool,
+    loglevel: str | None,
+    entity_links: bool | None,
 ) -> None:
     """Run one Faust stream worker in the foreground (start more for more partitions).
 
@@ -70,6 +81,7 @@ def worker(
         service_wallets_path=service_wallets,
         store="memory://" if memory else None,
         log_level=loglevel,
+        entity_links=entity_links,
     )
     pol = load_policy(ctx, policy)
     s.require_key()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from streams.core.grades import MIN_CONFIDENCE, REVIEW_CONFIDENCE, VERIFY, grade, thresholds_of
 from streams.core.records import AuditDecision, ConsentAnswer, LinkState, Match, Notification, ReportRef
 from streams.core.tokens import stable_id
 from streams.errors import PolicyError
@@ -29,6 +30,12 @@ class SharingPolicy:
     default: str = "deny"
     agreements: dict[frozenset[str], tuple[str, str]] = field(default_factory=dict)  # pair -> (mode, purpose)
     version: str = "inline"
+    confidence: dict[frozenset[str], tuple[float, float]] = field(default_factory=dict)  # (min, review)
+    default_confidence: tuple[float, float] = (MIN_CONFIDENCE, REVIEW_CONFIDENCE)
+
+    def thresholds(self, a: str, b: str) -> tuple[float, float]:
+        """(min_confidence, review_confidence) for a fuzzy link between ``a`` and ``b``."""
+        return self.confidence.get(frozenset((a, b)), self.default_confidence)
 
     def mode(self, a: str, b: str) -> tuple[str, str]:
         """(mode, purpose) for the pair; members only, 'deny' otherwise."""
@@ -56,6 +63,8 @@ class SharingPolicy:
         default = raw.get("default", "deny")
         if default not in MODES:
             problems.append(f"'default' must be one of {', '.join(MODES)}, not {default!r}")
+        default_conf = thresholds_of(raw, "", (MIN_CONFIDENCE, REVIEW_CONFIDENCE), problems)
+        confidence: dict[frozenset[str], tuple[float, float]] = {}
         agreements: dict[frozenset[str], tuple[str, str]] = {}
         where: dict[frozenset[str], int] = {}
         listed = raw.get("agreement", [])
@@ -86,10 +95,13 @@ class SharingPolicy:
                 )
                 continue
             agreements[key], where[key] = terms, i
+            conf = thresholds_of(ag, f"agreement[{i}].", default_conf, problems)
+            if conf != default_conf:
+                confidence[key] = conf
         if problems:
             raise PolicyError(f"{source}: " + f"\n{source}: ".join(problems))
         version = hashlib.sha256(text.encode()).hexdigest()[:12]
-        return cls(fius=tuple(fius), default=default, agreements=agreements, version=version)
+        return cls(tuple(fius), default, agreements, version, confidence, default_conf)
 
     @classmethod
     def load(cls, path: Path) -> SharingPolicy:
@@ -120,28 +132,32 @@ def _note(
     agreement: str | None = None,
 ) -> Notification:
     nid = stable_id(kind, match["match_id"], recipient["fiu"], recipient["report_id"])
-    return {
+    shown = kind in ("hit", "possible_hit")
+    fuzzy = match.get("confidence") is not None
+    note: Notification = {
         "notification_id": nid,
         "match_id": match["match_id"],
         "type": kind,
         "recipient_fiu": recipient["fiu"],
         "recipient_report_id": recipient["report_id"],
         "counterpart_fiu": counterpart["fiu"] if counterpart else None,
-        "counterpart_report_id": counterpart["report_id"] if counterpart and kind == "hit" else None,
+        "counterpart_report_id": counterpart["report_id"] if counterpart and shown else None,
         "match_kind": match["match_kind"],
-        "token": match["token"],
-        "confidence": 1.0 if kind == "hit" else None,
+        "token": None if fuzzy else match["token"],  # a fuzzy link shares no token
+        "confidence": (match.get("confidence") or 1.0) if shown else None,
         "purpose": purpose,
         "restrictions": list(restrictions or []),
         "created_at": now,
         "source_ts": match.get("source_ts", 0),
         "recipient_fields": list(recipient.get("fields") or ()),
         "agreement": agreement,
-        "message": None,
+        "message": VERIFY if kind == "possible_hit" else None,
         "watchlist": None,
         "listing_ref": None,
         "programs": [],
+        "why": match.get("why") if shown and fuzzy else None,
     }
+    return note
 
 
 def agreement_of(a: str, b: str, mode: str, report_consent: bool = False) -> str:
@@ -222,6 +238,10 @@ def decide(
     source_ts = state.setdefault("source_ts", match.get("source_ts", 0))
     if first_token != match["token"] or source_ts != match.get("source_ts", 0):
         match = {**match, "token": first_token, "source_ts": source_ts}
+    scored = match.get("confidence")
+    if scored is not None:  # a fuzzy link: its first scoring stays its grade
+        first = state.setdefault("confidence", scored)
+        match = {**match, "confidence": first, "why": state.setdefault("why", match.get("why"))}
     mid, status = match["match_id"], match["status"]
     audit = Audit(out, policy, mid, now)
     if status == "domestic":
@@ -248,6 +268,7 @@ def decide(
     for recipient, revealed in ((b, a), (a, b)):
         mode, purpose = policy.mode(recipient["fiu"], revealed["fiu"])
         rf, cf = recipient["fiu"], revealed["fiu"]
+        kind = grade(match.get("confidence"), policy.thresholds(rf, cf))
         if mode == "deny":
             audit(
                 "denied",
@@ -255,13 +276,17 @@ def decide(
                 recipient=rf,
                 counterpart=cf,
             )
+        elif kind is None:
+            low, review = match.get("confidence"), policy.thresholds(rf, cf)[1]
+            why = f"{match['match_kind']} link of confidence {low} is below review_confidence {review}"
+            audit("below_review", why, recipient=rf, counterpart=cf)
         elif revealed["sharing"] == "none":
             audit(
                 "withheld", f"{revealed['report_id']} has handling.sharing=none", recipient=rf, counterpart=cf
             )
         elif mode == "consent" or revealed["sharing"] == "consent":
             terms = agreement_of(rf, cf, mode, revealed["sharing"] == "consent")
-            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
+            hit = _note(kind, match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
             why = (
                 "consent agreement"
                 if mode == "consent"
@@ -294,9 +319,10 @@ def decide(
             )
         else:
             terms = agreement_of(rf, cf, mode)
-            hit = _note("hit", match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
+            hit = _note(kind, match, recipient, revealed, now, purpose, revealed["restrictions"], terms)
             out.notifications.append(hit)
-            audit("sent", f"auto agreement between {rf} and {cf}", recipient=rf, counterpart=cf, note=hit)
+            sent = "sent" if kind == "hit" else "sent_possible"
+            audit(sent, f"auto agreement between {rf} and {cf}", recipient=rf, counterpart=cf, note=hit)
     return state, out
 
 
@@ -351,7 +377,7 @@ def refused_notice(hit: Notification, message: str | None, now: str) -> Notifica
     """The held ``hit``'s recipient is told its counterpart refused: its own report, the match,
     the counterpart FIU and the refusing FIU's message if any; never the counterpart's report."""
     text = (message or "").strip()[:MAX_MESSAGE] or None
-    return {
+    note: Notification = {
         **hit,
         "notification_id": stable_id(
             "consent_refused", hit["match_id"], hit["recipient_fiu"], hit["recipient_report_id"] or ""
@@ -362,3 +388,5 @@ def refused_notice(hit: Notification, message: str | None, now: str) -> Notifica
         "created_at": now,
         "message": text,
     }
+    note["why"] = None
+    return note

@@ -61,6 +61,27 @@ class Match(TypedDict):
     reports: list[ReportRef]  # cross_border/domestic: [new, earlier]; hot: one per FIU
     created_at: str
     source_ts: int
+    confidence: NotRequired[float | None]  # fuzzy links (person, organization): the score
+    why: NotRequired[dict[str, str | float] | None]  # fuzzy links: the signals, never a value
+
+
+class SubjectPosting(TypedDict):
+    """An encoded subject of a report, as a blocking key's postings hold it."""
+
+    fiu: str
+    report_id: str
+    sharing: str
+    restrictions: list[str]
+    subject: int  # its index in the report's subjects
+    encoding: str  # base64 of the entity encoding (never a name or a birth date)
+    source_ts: int
+
+
+class PostingsState(TypedDict):
+    """The ``postings`` table's value: the subjects filed under one blocking key."""
+
+    postings: list[SubjectPosting]
+    last_ms: int
 
 
 class TokenState(TypedDict):
@@ -96,6 +117,7 @@ class Notification(TypedDict):
     watchlist: NotRequired[str | None]  # sanctions_hit: the list
     listing_ref: NotRequired[str | None]  # sanctions_hit: the list's reference of the listed party
     programs: NotRequired[list[str]]  # sanctions_hit: the entry's programmes
+    why: NotRequired[dict[str, str | float] | None]  # hit/possible_hit of a fuzzy link: the signals
 
 
 class AuditDecision(TypedDict):
@@ -129,4 +151,6 @@ class LinkState(TypedDict):
     decided_at: NotRequired[str]
     source_ts: NotRequired[int]
     last_ms: NotRequired[int]  # the log time of the last record that touched it (retention)
+    confidence: NotRequired[float]  # a fuzzy link: the first scoring (a replay re-emits it)
+    why: NotRequired[dict[str, str | float] | None]
     refused_at: NotRequired[dict[str, str]]  # FIU -> when it first refused (a replay re-emits that)

@@ -11,10 +11,11 @@
 | fiulink.dead-letter             | 1          | delete  | source           |
 | fiulink.dead-letter.<FIU>       | 1          | delete  | source           |
 | fiulink.watchlist               | P          | compact | wallet token     |
+| fiulink.subjects                | P          | delete  | blocking key     |
 
 P is ``Settings.partitions`` (8): the worker's tables are co-partitioned with their sources, so
 every topic a table is keyed by must have exactly P partitions. The tables' changelogs
-(``<app id>-tokens-changelog``, ``-links-changelog``: P partitions, compacted) are created here
+(``<app id>-tokens-changelog``, ``-links-changelog``, ``-postings-changelog``: P partitions, compacted) are created here
 too, before any worker starts (``changelog_topics``). The names themselves: ``streams.topics``.
 """
 
@@ -43,7 +44,7 @@ def admin_client(settings: Settings):  # type: ignore[no-untyped-def]
         raise unreachable(settings, exc) from exc
 
 
-TABLES = ("tokens", "links")
+TABLES = ("tokens", "links", "postings")
 
 
 def changelog_topics(settings: Settings) -> list[str]:
@@ -119,7 +120,7 @@ def check_partitions(settings: Settings, fius: Iterable[str]) -> None:
     from streams.kafka.clients import consumer
 
     names = settings.topics
-    wanted = [names.sightings, names.matches, names.watchlist, *changelog_topics(settings)]
+    wanted = [names.sightings, names.matches, names.watchlist, names.subjects, *changelog_topics(settings)]
     wanted += [t for f in fius for t in (names.feed(f), names.consent(f))]
     from kafka.errors import KafkaConnectionError
 

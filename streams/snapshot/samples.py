@@ -80,6 +80,7 @@ def notification(
         "watchlist": None,
         "listing_ref": None,
         "programs": [],
+        "why": None,
     }
 
 

@@ -25,7 +25,8 @@ def _hits(notes: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
 def _assert_minimal(notes: list[dict[str, Any]]) -> None:
     allowed = {"notification_id", "match_id", "type", "recipient_fiu", "recipient_report_id", "counterpart_fiu",
                "counterpart_report_id", "match_kind", "token", "confidence", "purpose", "restrictions", "created_at",
-               "source_ts", "recipient_fields", "agreement", "message", "watchlist", "listing_ref", "programs"}  # fmt: skip
+               "source_ts", "recipient_fields", "agreement", "message", "watchlist", "listing_ref", "programs",
+               "why"}  # fmt: skip
     for n in notes:
         assert set(n) <= allowed, set(n) - allowed
         for k, v in n.items():

@@ -48,6 +48,16 @@ def test_a_released_hit_reveals_the_counterpart_report() -> None:
     assert render(e)[0] == f"match {MID}: wallet, exact (confidence 1)"
 
 
+def test_a_fuzzy_possible_hit_says_its_confidence_and_signals() -> None:
+    why = {"name": 0.84, "birth_date": "day_differs", "name_part": "agree", "nationality": "disagree"}
+    fuzzy = note("possible_hit", "2026-11-20T11:00:00Z", match_kind="person", token=None, confidence=0.8022,
+                 counterpart_report_id="NL-7", recipient_fields=["subjects[0]"], why=why)  # fmt: skip
+    text = "\n".join(render(explain([fuzzy], MID, "FR")))
+    assert f"match {MID}: person, similar (confidence 0.8022)" in text
+    assert "signals          name 0.84, birth_date day_differs, name_part agree, nationality disagree" in text
+    assert "possible hit: verify against your own data" in text
+
+
 @pytest.mark.parametrize(
     ("asked", "says"),
     [("0000000000", "no notification to FR names match"), ("3f2a", "no notification to FR names match")],

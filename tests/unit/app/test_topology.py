@@ -31,14 +31,15 @@ def settings(tmp_path: Path) -> Settings:
 def test_agents_topics_and_tables(tmp_path: Path) -> None:
     app = build_worker_app(settings(tmp_path), POLICY, CorrelationRules())
     agents = {name.rsplit(".", 1)[-1]: agent for name, agent in app.agents.items()}
-    assert set(agents) == {"ingest", "correlate", "notify"}
+    assert set(agents) == {"ingest", "correlate", "link", "notify"}
     topics = {name: set(agent.channel.topics) for name, agent in agents.items()}
     assert topics == {
         "ingest": {"u.reports.FR", "u.reports.DE"},
         "correlate": {"u.sightings", "u.watchlist"},
+        "link": {"u.subjects"},
         "notify": {"u.matches", "u.consents.FR", "u.consents.DE"},
     }
-    assert set(app.tables) == {"tokens", "links"}
+    assert set(app.tables) == {"tokens", "links", "postings"}
     assert len(app._app_tasks) == 2  # the log level, once at start, and the progress line; no retention timer
 
 

@@ -76,13 +76,14 @@ NOTIFICATION = {
     "watchlist": None,
     "listing_ref": None,
     "programs": [],
+    "why": None,
 }
 
 NOTIFICATION_HEX = "".join(
     part.replace(" ", "")
     for part in [
         "c301",
-        "3d63a9a6268561f2",  # CRC-64-AVRO of Notification's canonical form, little-endian
+        "94fc732f306447b5",  # CRC-64-AVRO of Notification's canonical form, little-endian
         "40 3564343134303261626334623261373662393731396439313130313763353932",  # notification_id
         "40 3764373933303337613037363031383635373462303238326632663433356537",  # match_id
         "06 686974",  # type "hit"
@@ -102,6 +103,7 @@ NOTIFICATION_HEX = "".join(
         "00",  # message: branch 0 (null)
         "00 00",  # watchlist, listing_ref: branch 0 (null)
         "00",  # programs: an empty array
+        "00",  # why: branch 0 (null)
     ]
 )
 
@@ -190,8 +192,24 @@ RECORDS: dict[str, dict[str, Any]] = {
         ],
         "created_at": "2026-11-20T14:03:01.250Z",
         "source_ts": 1763647380000,
+        "confidence": 0.9731,
+        "why": {"name": 0.93, "birth_date": "exact", "name_part": "agree", "nationality": "missing"},
     },
     "Notification": {**NOTIFICATION, "purpose": "FIU-to-FIU intelligence exchange", "token": TOKEN},
+    "SubjectBatch": {
+        "entries": [
+            {
+                "key": "pm3:0f1e2d3c4b5a6978",
+                "fiu": "FR",
+                "report_id": "FR-2026-000123",
+                "sharing": "auto",
+                "restrictions": ["no-onward-dissemination"],
+                "subject": 0,
+                "encoding": bytes.fromhex("0205a1b2c3d4010103") + bytes(60),
+                "source_ts": 1763647380000,
+            }
+        ]
+    },
     "AuditDecision": {
         "decision_id": "0b6e3f1d9a2c4e58b7d1f0a9c3e5b2d4",
         "match_id": "7d793037a0760186574b0282f2f435e7",

@@ -256,6 +256,7 @@ def test_auto_pair_notifies_both_sides(policy: SharingPolicy) -> None:
         "watchlist": None,
         "listing_ref": None,
         "programs": [],
+        "why": None,
     }
     assert notes["FR"]["recipient_fields"] == fr["fields"] != de["fields"]
     assert notes["FR"]["recipient_report_id"] == "FR-2026-000123"
