@@ -59,7 +59,7 @@ class TlsHub:
 def tls_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsHub]:
     tmp = tmp_path_factory.mktemp("tls")
     env = {**os.environ, "FIULINK_HOME": str(tmp / "home"), "FIULINK_BOOTSTRAP": f"127.0.0.1:{free_port()}",
-           "FIULINK_TOPIC_PREFIX": "fiulink.", "FIULINK_TOKEN_KEY": "tls-test-key"}  # fmt: skip
+           "FIULINK_TOPIC_PREFIX": "fiulink.", "FIULINK_TOKEN_KEY": "tls-test-key-0123456789"}  # fmt: skip
     for k in ("FIULINK_SASL_USERNAME", "FIULINK_SASL_PASSWORD", "FIULINK_SSL_CAFILE"):
         env.pop(k, None)
     (tmp / "policy.toml").write_text(POLICY)
