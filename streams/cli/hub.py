@@ -13,7 +13,8 @@ from streams.cli.common import load_policy, settings_from
 # -- broker ------------------------------------------------------------------------------------
 @click.group()
 def broker() -> None:
-    """The embedded Apache Kafka broker (single-node KRaft on loopback, data under $FIULINK_HOME)."""
+    """The embedded Apache Kafka broker: KRaft on loopback, one node or a three-node cluster
+    (--nodes 3), data under $FIULINK_HOME."""
 
 
 @broker.command("start")
