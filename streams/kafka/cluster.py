@@ -117,15 +117,26 @@ class Cluster:
         if nodes < 1:
             raise BrokerError(f"--nodes {nodes}: a cluster needs at least one node")
         ports = [port]
+        taken = {port}
+
+        def another() -> int:  # a free port no listener of this cluster has been given yet
+            p = free_port()
+            while p in taken:
+                p = free_port()
+            taken.add(p)
+            return p
+
         for i in range(1, nodes):  # port, port+1, ...: a free port instead where one is taken
-            ports.append(port + i if _free(port + i) else free_port())
+            p = port + i if _free(port + i) and port + i not in taken else another()
+            taken.add(p)
+            ports.append(p)
         if not _free(port):
             raise BrokerError(
                 f"port {port} is already in use by another process",
                 hint="pass --port N or set FIULINK_BOOTSTRAP=127.0.0.1:N",
             )
         return Layout(
-            tuple(Node(i + 1, p, free_port()) for i, p in enumerate(ports)),
+            tuple(Node(i + 1, p, another()) for i, p in enumerate(ports)),
             EmbeddedBroker(self.settings).cluster_id(),
             secure,
             tls,
