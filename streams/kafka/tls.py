@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from streams.errors import BrokerError, ConfigError
+from streams.errors import BrokerError
 
 CA_DAYS = 3650
 LEAF_DAYS = 825
@@ -168,43 +168,6 @@ ssl.endpoint.identification.algorithm=https
 
 
 # -- clients ---------------------------------------------------------------------------------
-def client_options(env: Mapping[str, str], sasl: bool) -> dict[str, Any]:
-    """kafka-python options from FIULINK_SSL_CAFILE (and FIULINK_SSL_CERTFILE /
-    FIULINK_SSL_KEYFILE for mutual TLS); empty when no CA is given."""
-    cafile, certfile, keyfile = (env.get(f"FIULINK_SSL_{k}") for k in ("CAFILE", "CERTFILE", "KEYFILE"))
-    if not cafile:
-        if certfile or keyfile:
-            raise ConfigError(
-                "FIULINK_SSL_CERTFILE/FIULINK_SSL_KEYFILE are set but FIULINK_SSL_CAFILE is not",
-                hint="export FIULINK_SSL_CAFILE=<the hub's ca.pem>",
-            )
-        return {}
-    if bool(certfile) != bool(keyfile):
-        raise ConfigError(
-            "mutual TLS needs both FIULINK_SSL_CERTFILE and FIULINK_SSL_KEYFILE",
-            hint="set both (your client certificate and its key), or neither",
-        )
-    for var, path in (("CAFILE", cafile), ("CERTFILE", certfile), ("KEYFILE", keyfile)):
-        if path and not Path(path).is_file():
-            raise ConfigError(f"FIULINK_SSL_{var}={path}: no such file")
-    opts: dict[str, Any] = {
-        "security_protocol": "SASL_SSL" if sasl else "SSL",
-        "ssl_cafile": cafile,
-        "ssl_check_hostname": True,
-    }
-    if certfile:
-        opts.update(ssl_certfile=certfile, ssl_keyfile=keyfile)
-    return opts
-
-
-def keep_tls(sasl: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
-    """SASL client options for another principal, keeping the TLS options of ``current``."""
-    out = dict(sasl)
-    if current.get("ssl_cafile"):
-        out.update({k: v for k, v in current.items() if k.startswith("ssl_")}, security_protocol="SASL_SSL")
-    return out
-
-
 def ssl_context(client: Mapping[str, Any]) -> ssl.SSLContext | None:
     """An SSLContext from kafka-python style options (for Faust/aiokafka), or None without TLS."""
     cafile = client.get("ssl_cafile")

@@ -11,17 +11,25 @@ from pathlib import Path
 
 import pytest
 
+from streams.config import Settings
 from streams.errors import ConfigError
 from streams.kafka.cluster import durability
-from streams.kafka.tls import client_options, diagnose, ensure_ca, issue, ssl_context, tls_dir
+from streams.kafka.tls import diagnose, ensure_ca, issue, ssl_context, tls_dir
 
 
 def test_durability_three_copies_two_to_acknowledge_from_three_nodes() -> None:
     assert [durability(n) for n in (1, 2, 3, 5)] == [(1, 1), (2, 1), (3, 2), (3, 2)]
 
 
+def client_options(env: dict[str, str], sasl: bool) -> dict[str, object]:
+    """The kafka-python options Settings makes of this environment (as the CLI does)."""
+    user = {"FIULINK_SASL_USERNAME": "FR", "FIULINK_SASL_PASSWORD": "pw"} if sasl else {}
+    return Settings.from_env({**env, **user}).client_options()
+
+
 def test_no_ca_no_tls_and_half_a_client_certificate_is_refused(tmp_path: Path) -> None:
-    assert client_options({}, sasl=True) == {}
+    assert client_options({}, sasl=True)["security_protocol"] == "SASL_PLAINTEXT"
+    assert client_options({}, sasl=False) == {}
     ca = ensure_ca(tmp_path)
     assert client_options({"FIULINK_SSL_CAFILE": str(ca)}, sasl=True)["security_protocol"] == "SASL_SSL"
     assert client_options({"FIULINK_SSL_CAFILE": str(ca)}, sasl=False)["security_protocol"] == "SSL"
