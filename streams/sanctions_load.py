@@ -4,7 +4,6 @@ only reads the file and the compacted topic and writes records and tombstones.""
 
 from __future__ import annotations
 
-import contextlib
 import time
 from pathlib import Path
 
@@ -43,25 +42,11 @@ def read_list(path: Path) -> tuple[list[ListedAddress], str]:
 
 
 def ensure_topic(settings: Settings) -> None:
-    """The compacted watchlist topic, with the worker's partition count (keyed by token)."""
-    from kafka.errors import TopicAlreadyExistsError
+    """The compacted watchlist topic, with the worker's partition count (keyed by token) and the
+    cluster's durability, like every other topic of the hub."""
+    from streams.kafka.topics import ensure_topics
 
-    from streams.kafka.topics import admin_client
-
-    admin = admin_client(settings)
-    try:
-        if settings.topics.watchlist not in set(admin.list_topics()):
-            spec = {
-                settings.topics.watchlist: {
-                    "num_partitions": settings.partitions,
-                    "replication_factor": 1,
-                    "configs": {"cleanup.policy": "compact"},
-                }
-            }
-            with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics(spec, wait_for_metadata=True)
-    finally:
-        admin.close()
+    ensure_topics(settings, {settings.topics.watchlist: settings.partitions})
 
 
 def read_watchlist(settings: Settings, timeout: float = 30.0) -> dict[str, tuple[Listing, ...]]:

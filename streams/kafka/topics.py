@@ -60,13 +60,21 @@ def create_topics(
     The replication factor is the one given, else FIULINK_REPLICATION_FACTOR, else automatic: three
     replicas and ``min.insync.replicas`` 2 from three brokers on, one on a single broker
     (``streams.kafka.cluster.durability``)."""
+    wanted = settings.topics.all(fius, settings.partitions)
+    wanted.update(dict.fromkeys(changelog_topics(settings), settings.partitions))
+    return ensure_topics(settings, wanted, replication_factor)
+
+
+def ensure_topics(
+    settings: Settings, wanted: dict[str, int], replication_factor: int | None = None
+) -> tuple[list[str], list[str]]:
+    """Create those of ``wanted`` (name -> partitions) that are missing, with the cluster's
+    durability; changelogs and the watchlist compacted. Returns (created, already there)."""
     replication_factor = replication_factor or settings.replication_factor
     from kafka.errors import TopicAlreadyExistsError
 
     from streams.kafka.cluster import durability
 
-    wanted = settings.topics.all(fius, settings.partitions)
-    wanted.update(dict.fromkeys(changelog_topics(settings), settings.partitions))
     compact = {*changelog_topics(settings), settings.topics.watchlist}
     admin = admin_client(settings)
     try:

@@ -80,3 +80,23 @@ def test_one_node_stops_and_starts_alone(cluster_env: dict[str, str]) -> None:
         ]
         == 2
     )
+
+
+def test_the_watchlist_made_by_sanctions_load_is_replicated_like_every_topic(
+    cluster_env: dict[str, str], tmp_path: Path
+) -> None:
+    from kafka.admin import KafkaAdminClient
+
+    prefix = f"w{uuid.uuid4().hex[:8]}."
+    env = {**cluster_env, "FIULINK_TOPIC_PREFIX": prefix, "FIULINK_APP_ID": f"{prefix}hub",
+           "FIULINK_TOKEN_KEY": "cluster-test-token-key-0123456789"}  # fmt: skip
+    listed = tmp_path / "l.csv"
+    listed.write_text("asset,address,entry,program\ntrx,TDCEx9fU3UVuMPPXpGeX6BXjwsVo4vGuNh,E,P\n")
+    done = fiulink(env, "sanctions", "load", str(listed))
+    assert done.returncode == 0, done.stderr[-3000:]
+    admin = KafkaAdminClient(bootstrap_servers=cluster_env["FIULINK_BOOTSTRAP"])
+    try:
+        (topic,) = admin.describe_topics([f"{prefix}watchlist"])
+    finally:
+        admin.close()
+    assert {len(p["replica_nodes"]) for p in topic["partitions"]} == {3}, topic
