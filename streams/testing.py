@@ -170,6 +170,41 @@ class Hub:
         stop_processes(self.workers, sig, timeout)
         self.workers.clear()
 
+    def publish_while_killing(
+        self,
+        policy: Path,
+        files: list[Path],
+        *,
+        seed: int,
+        pause: tuple[float, float] = (2.0, 5.0),
+        min_kills: int = 3,
+        rate: float = 100.0,
+        on_kill: Callable[[int], None] | None = None,
+    ) -> int:
+        """Publish ``files`` at ``rate`` while the worker is SIGKILLed at random moments (``pause``
+        apart, ``seed`` fixed) and restarted, at least ``min_kills`` times and until the whole
+        feed is out; ``on_kill(n)`` runs while the n-th kill leaves no worker. Returns the kills."""
+        import random
+
+        from streams.publish import Publisher
+
+        self.start_worker(policy)
+        publisher = threading.Thread(
+            target=lambda: Publisher(self.settings, rate=rate, progress_every=1e9).publish(files)
+        )
+        publisher.start()
+        rng = random.Random(seed)
+        kills = 0
+        while publisher.is_alive() or kills < min_kills:
+            time.sleep(rng.uniform(*pause))
+            self.stop_workers(signal.SIGKILL)
+            kills += 1
+            if on_kill is not None:
+                on_kill(kills)
+            self.start_worker(policy)
+        publisher.join()
+        return kills
+
     def read(self, topics: list[str], *, until: Callable[[list[dict[str, Any]]], bool] | None = None,
              timeout: float = 90.0, idle: float = 3.0) -> list[dict[str, Any]]:  # fmt: skip
         """Every record on ``topics`` from the beginning; with ``until``, poll until it holds."""

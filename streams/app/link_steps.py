@@ -8,7 +8,7 @@ cannot be processed becomes a dead letter naming topic/partition/offset and the 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from streams.codec.avro import Codec
@@ -46,17 +46,7 @@ class LinkSteps:
     rules: CorrelationRules
     topics: Topics
 
-    def dead_letter(
-        self,
-        topic: str,
-        partition: int,
-        offset: int,
-        payload: bytes | None,
-        reason: str,
-        field: str = "",
-        stage: str = "ingest",
-    ) -> Send:
-        raise NotImplementedError
+    dead_letter: Callable[..., Send]  # Steps.dead_letter: one DeadLetter message
 
     def subject_batches(self, keyed: Iterable[Keyed]) -> list[Send]:
         """SubjectBatch messages, one per subjects partition (more if large): each entry on the

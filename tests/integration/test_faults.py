@@ -6,13 +6,10 @@ deliver` hands a case system."""
 from __future__ import annotations
 
 import json
-import random
 import signal
-import threading
 import time
 from pathlib import Path
 
-from streams.publish import Publisher
 from streams.testing import CaseSystem, Hub, expected_notification_ids, notification_ids
 
 
@@ -25,19 +22,7 @@ def test_worker_killed_repeatedly_loses_and_invents_nothing(hub: Hub, tmp_path: 
     want, hot = expected_notification_ids(files, hub.key, policy)
     assert len(want) > 100
 
-    hub.start_worker(policy)
-    publisher = threading.Thread(
-        target=lambda: Publisher(hub.settings, rate=100.0, progress_every=1e9).publish(files)
-    )
-    publisher.start()
-    rng = random.Random(7)
-    kills = 0
-    while publisher.is_alive() or kills < 3:
-        time.sleep(rng.uniform(2.0, 5.0))
-        hub.stop_workers(signal.SIGKILL)
-        kills += 1
-        hub.start_worker(policy)
-    publisher.join()
+    kills = hub.publish_while_killing(policy, files, seed=7)
 
     topics = [
         hub.settings.topics.notification(f) for f in json.loads((feed / "truth.json").read_text())["fius"]

@@ -98,16 +98,11 @@ def test_sanctions_hits_survive_worker_crashes_and_equal_replay(hub: Hub, tmp_pa
     hits are exactly those replay mode gives (the whole list loaded first), each id with one
     content. Listed wallets are ones that never turn hot (a hot token keeps no further reports,
     so a later entry reaches only the ones it held: see streams.core.sanctions.screen)."""
-    import random
-    import signal
-    import threading
-    import time
 
     from streams.core.correlate import CorrelationRules
     from streams.core.policy import SharingPolicy
     from streams.core.sanctions.lists import listings_of, read_table
     from streams.core.tokens import Tokenizer
-    from streams.publish import Publisher
     from streams.replay import read_feed, replay
 
     feed = tmp_path / "feed"
@@ -140,21 +135,12 @@ def test_sanctions_hits_survive_worker_crashes_and_equal_replay(hub: Hub, tmp_pa
     assert len(want) >= 24
 
     hub.cli("sanctions", "load", str(early), "--list", "un", check=True)
-    hub.start_worker(policy)
-    publisher = threading.Thread(
-        target=lambda: Publisher(hub.settings, rate=100.0, progress_every=1e9).publish(files)
-    )
-    publisher.start()
-    rng = random.Random(5)
-    kills = 0
-    while publisher.is_alive() or kills < 3:
-        time.sleep(rng.uniform(2.0, 4.0))
-        hub.stop_workers(signal.SIGKILL)
-        kills += 1
-        if kills == 2:
-            hub.cli("sanctions", "load", str(late), "--list", "un", check=True)  # while the worker is down
-        hub.start_worker(policy)
-    publisher.join()
+
+    def load_the_rest(kills: int) -> None:
+        if kills == 2:  # while the worker is down
+            hub.cli("sanctions", "load", str(late), "--list", "un", check=True)
+
+    hub.publish_while_killing(policy, files, seed=5, pause=(2.0, 4.0), on_kill=load_the_rest)
     topics = [hub.settings.topics.notification(f) for f in pol.fius]
 
     def got(notes: list[dict[str, Any]]) -> set[str]:
