@@ -17,7 +17,7 @@ from typing import Any
 from streams.config import Settings
 from streams.errors import BrokerError
 
-HOPS = ("ingest", "correlate", "notify")
+HOPS = ("ingest", "correlate", "link", "notify")
 
 
 @dataclass
@@ -62,6 +62,8 @@ def hop_of(settings: Settings, fius: list[str]) -> Callable[[str], str | None]:
             return "ingest"
         if topic == t.sightings:
             return "correlate"
+        if topic == t.subjects:  # encoded subjects, with fuzzy entity links on
+            return "link"
         return "notify" if topic in links else None
 
     return hop

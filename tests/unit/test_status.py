@@ -10,11 +10,11 @@ def test_lag_per_hop_counts_uncommitted_records_and_ignores_other_topics() -> No
     s = Settings.from_env({"FIULINK_TOPIC_PREFIX": "t."})
     hop = hop_of(s, ["FR", "DE"])
     ends = {("t.reports.FR", 0): 10, ("t.reports.DE", 0): 5, ("t.sightings", 0): 7, ("t.sightings", 1): 0,
-            ("t.matches", 0): 3, ("t.consents.FR", 0): 1, ("t.audit", 0): 99}  # fmt: skip
-    committed = {("t.reports.FR", 0): 10, ("t.reports.DE", 0): 2, ("t.sightings", 0): 7}
+            ("t.matches", 0): 3, ("t.consents.FR", 0): 1, ("t.audit", 0): 99, ("t.subjects", 0): 6}  # fmt: skip
+    committed = {("t.reports.FR", 0): 10, ("t.reports.DE", 0): 2, ("t.sightings", 0): 7, ("t.subjects", 0): 4}
     lag, parts = lag_per_hop(ends, committed, hop)
-    assert lag == {"ingest": 3, "correlate": 0, "notify": 4}  # never committed: from the start
-    assert parts == {"ingest": 2, "correlate": 2, "notify": 2}
+    assert lag == {"ingest": 3, "correlate": 0, "link": 2, "notify": 4}  # never committed: from the start
+    assert parts == {"ingest": 2, "correlate": 2, "link": 1, "notify": 2}
 
 
 def test_render_says_what_is_missing() -> None:
