@@ -109,7 +109,12 @@ def engines(bootstrap: str, home: Path, feed: Path, args: argparse.Namespace) ->
     base = e2e.baseline(bootstrap, home, feed, n)
     say(f"  pipeline: backfill of {n} reports already on the feeds")
     bf = e2e.backfill(bootstrap, home, feed, n)
-    res: dict[str, Any] = {}
+    say(f"  pipeline on Faust's per-record path (FIULINK_FETCH_BATCHES=0): the same {n} reports")
+    per_record = e2e.backfill(bootstrap, home, feed, n, extra_env={"FIULINK_FETCH_BATCHES": "0"})
+    res: dict[str, Any] = {
+        "worker_per_record_first_to_last_per_s": per_record["first_to_last_output_reports_per_s"],
+        "worker_per_record_cpu_ms_per_report": per_record["worker_cpu_ms_per_report"],
+    }
     if peer.available():
         say(f"  peer baseline: {n} reports through a no-logic Quix Streams consume->produce")
         qbase = peer.passthrough(bootstrap, home, feed, n)
@@ -130,7 +135,8 @@ def engines(bootstrap: str, home: Path, feed: Path, args: argparse.Namespace) ->
             "backfill_reports": n, "backfill_reports_per_s": bf["reports_per_s"],
             "worker_cpu_ms_per_report": bf["worker_cpu_ms_per_report"], "worker_peak_rss_mb": bf["peak_rss_mb"],
             "latency_offered_rate": rate, "p50_latency_s": lat["p50_latency_s"],
-            "p95_latency_s": lat["p95_latency_s"], "p99_latency_s": lat["p99_latency_s"]}  # fmt: skip
+            "p95_latency_s": lat["p95_latency_s"], "p99_latency_s": lat["p99_latency_s"],
+            "worker_idle_cpu_pct": lat["idle_cpu_pct"]}  # fmt: skip
 
 
 def full(res: dict[str, Any], bootstrap: str, home: Path, work: Path, args: argparse.Namespace) -> None:

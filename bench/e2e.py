@@ -28,6 +28,7 @@ from streams.processes import stop_processes, wait_for_worker
 from streams.tail import read_all
 
 ROOT = Path(__file__).resolve().parent.parent
+IDLE_SETTLE_S, IDLE_S = 5.0, 10.0  # latency run: the worker's idle CPU over IDLE_S before publishing
 
 
 def rss_mb(pid: int) -> float:
@@ -308,6 +309,10 @@ def latency(bootstrap: str, home: Path, feed: Path, rate: float) -> dict[str, An
         r.create_topics(feed / "policy.toml")
         w = r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"))
         wait_for_worker(r.s, w, timeout=120)
+        time.sleep(IDLE_SETTLE_S)  # past the start-up (recovery, first fetches)
+        cpu0 = cpu_s(w.pid)
+        time.sleep(IDLE_S)
+        idle_pct = 100 * (cpu_s(w.pid) - cpu0) / IDLE_S
         stats = Publisher(r.s, rate=rate, progress_every=1e9).publish([feed / "feed-all.jsonl"])
         fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
         t = r.s.topics
@@ -319,7 +324,7 @@ def latency(bootstrap: str, home: Path, feed: Path, rate: float) -> dict[str, An
         ]
         return {"offered_rate": rate, "achieved_publish_rate": stats.rate, "notifications": len(lat),
                 "p50_latency_s": percentile(lat, 0.5), "p95_latency_s": percentile(lat, 0.95),
-                "p99_latency_s": percentile(lat, 0.99)}  # fmt: skip
+                "p99_latency_s": percentile(lat, 0.99), "idle_cpu_pct": idle_pct}  # fmt: skip
     finally:
         r.stop()
 

@@ -81,6 +81,9 @@ class FetchConsumer(HardenedConsumer):
                     if not self.flow_active or self.app.consumer_generation_id != generation:
                         break  # a rebalance began: none of it admitted, fetched again after the seek
                     await self._deliver(route, messages)
+                if self._commit_every is not None and self._n_acked >= self._commit_every:
+                    self._n_acked = 0  # as Faust's loop: commit every broker_commit_every acks too
+                    await self.commit()
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
                 return

@@ -70,6 +70,8 @@ def _touchpoints() -> list[tuple[str, type, str, bool]]:
         ("faust", Consumer, "_is_changelog_tp", False),
         ("faust", Consumer, "_new_offset", False),
         ("faust", Consumer, "_drain_messages", False),
+        ("faust", Consumer, "_commit_every", True),
+        ("faust", Consumer, "_n_acked", False),
         ("mode", Service, "_stopped", True),
         ("aiokafka", AIOKafkaClient, "_wait_on_metadata", False),
         ("aiokafka", AIOKafkaProducer, "_partition", False),
