@@ -125,6 +125,8 @@ def engines(bootstrap: str, home: Path, feed: Path, args: argparse.Namespace) ->
                     "quix_first_to_last_reports_per_s": q["first_to_last_output_reports_per_s"],
                     "worker_to_quix": bf["first_to_last_output_reports_per_s"] / q["first_to_last_output_reports_per_s"],
                     "quix_cpu_ms_per_report": q["cpu_ms_per_report"], "quix_reports_per_s": q["reports_per_s"],
+                    # reports per CPU second, worker / peer: steadier than wall clock on a shared machine
+                    "worker_to_quix_per_cpu": q["cpu_ms_per_report"] / bf["worker_cpu_ms_per_report"],
                     "faust_baseline_first_to_last_per_s": base["first_to_last_output_reports_per_s"],
                     "quix_baseline_first_to_last_per_s": qbase["first_to_last_output_reports_per_s"]})  # fmt: skip
     rate = max(10.0, bf["reports_per_s"] / 2)
