@@ -58,10 +58,16 @@ lint: setup
 test: setup lint
 	$(BIN)/python -m pytest -q
 
-bench: setup
-	$(BIN)/python -m bench
+# The benchmarks also need the `bench` extra (the Quix Streams peer); `make test` does not.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	@touch $@
 
-bench-full: setup
+# `make bench BENCH_ARGS="--quick --reports 10000"`: only the worker against the peer engine
+bench: setup $(VENV)/.bench-installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-full: setup $(VENV)/.bench-installed
 	$(BIN)/python -m bench --full
 
 bench-quality: setup

@@ -28,6 +28,7 @@ from streams.processes import stop_processes, wait_for_worker
 from streams.tail import read_all
 
 ROOT = Path(__file__).resolve().parent.parent
+IDLE_SETTLE_S, IDLE_S = 5.0, 10.0  # latency run: the worker's idle CPU over IDLE_S before publishing
 
 
 def rss_mb(pid: int) -> float:
@@ -150,6 +151,31 @@ class Run:
             raise TimeoutError(f"could not read the last record of {sorted(map(str, pending))[:3]}")
         return newest / 1000
 
+    def first_write(self, topics: list[str]) -> float:
+        """Kafka timestamp (s) of the oldest record on ``topics``: when the first output was written
+        (the engines' start-up, group join and state set-up excluded)."""
+        from kafka import TopicPartition
+
+        _, c = self.clients()
+        tps = [TopicPartition(t, p) for t in topics for p in (c.partitions_for_topic(t) or ())]
+        starts = c.beginning_offsets(tps)
+        ends = {tp: end for tp, end in c.end_offsets(tps).items() if end > starts[tp]}
+        c.assign(list(ends))
+        for tp in ends:
+            c.seek(tp, starts[tp])
+        oldest, pending, deadline = float("inf"), set(ends), time.monotonic() + 30
+        while pending and time.monotonic() < deadline:
+            for tp, msgs in c.poll(timeout_ms=500, max_records=len(ends) * 50).items():
+                if msgs:
+                    pending.discard(tp)
+                    oldest = min(oldest, msgs[0].timestamp)
+                    c.pause(tp)
+        c.resume(*c.paused())
+        c.unsubscribe()
+        if pending:
+            raise TimeoutError(f"could not read the first record of {sorted(map(str, pending))[:3]}")
+        return oldest / 1000
+
     def outputs(self) -> list[str]:
         """Every topic the worker writes: the run's topics but the feeds and consent topics
         (written by the FIUs), with the tables' changelogs."""
@@ -225,8 +251,10 @@ def backfill(
         rss = RssSampler([p.pid for p in procs])
         r.wait_drained(r.s.app_id, r.sources(fius), timeout, on_poll=rss.sample)
         cpu = sum(cpu_s(p.pid) for p in procs) - cpu0  # up to the drain: a little idle time past the end
-        secs = r.last_write(r.outputs()) - t0
+        last = r.last_write(r.outputs())
+        secs, active = last - t0, last - r.first_write(r.outputs())
         return {"reports": n_reports, "workers": workers, "seconds": secs, "reports_per_s": n_reports / secs,
+                "first_to_last_output_reports_per_s": n_reports / active,
                 "worker_cpu_ms_per_report": 1000 * cpu / n_reports, "peak_rss_mb": rss.peak_mb}  # fmt: skip
     finally:
         r.stop()
@@ -265,8 +293,10 @@ def baseline(bootstrap: str, home: Path, feed: Path, n_reports: int, timeout: fl
         w = r.spawn(str(script), env=env)
         t0 = r.start_workers([w])
         r.wait_drained(r.s.app_id, feeds, timeout)
-        secs = r.last_write([r.s.topics.sightings]) - t0
-        return {"reports": n_reports, "seconds": secs, "reports_per_s": n_reports / secs}
+        last = r.last_write([r.s.topics.sightings])
+        secs, active = last - t0, last - r.first_write([r.s.topics.sightings])
+        return {"reports": n_reports, "seconds": secs, "reports_per_s": n_reports / secs,
+                "first_to_last_output_reports_per_s": n_reports / active}  # fmt: skip
     finally:
         r.stop()
 
@@ -279,6 +309,10 @@ def latency(bootstrap: str, home: Path, feed: Path, rate: float) -> dict[str, An
         r.create_topics(feed / "policy.toml")
         w = r.spawn("-m", "streams", "worker", "--policy", str(feed / "policy.toml"))
         wait_for_worker(r.s, w, timeout=120)
+        time.sleep(IDLE_SETTLE_S)  # past the start-up (recovery, first fetches)
+        cpu0 = cpu_s(w.pid)
+        time.sleep(IDLE_S)
+        idle_pct = 100 * (cpu_s(w.pid) - cpu0) / IDLE_S
         stats = Publisher(r.s, rate=rate, progress_every=1e9).publish([feed / "feed-all.jsonl"])
         fius = [p.stem.split("-")[1] for p in feed.glob("feed-??.jsonl")]
         t = r.s.topics
@@ -290,7 +324,7 @@ def latency(bootstrap: str, home: Path, feed: Path, rate: float) -> dict[str, An
         ]
         return {"offered_rate": rate, "achieved_publish_rate": stats.rate, "notifications": len(lat),
                 "p50_latency_s": percentile(lat, 0.5), "p95_latency_s": percentile(lat, 0.95),
-                "p99_latency_s": percentile(lat, 0.99)}  # fmt: skip
+                "p99_latency_s": percentile(lat, 0.99), "idle_cpu_pct": idle_pct}  # fmt: skip
     finally:
         r.stop()
 

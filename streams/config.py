@@ -154,6 +154,9 @@ class Settings:
     log_level: str = "warning"  # the worker's, framework loggers (faust, mode, aiokafka) included
     #: fuzzy person/organisation links in the worker (FIULINK_ENTITY_LINKS; off: they cost ~10x)
     entity_links: bool = False
+    #: the worker's agents take whole fetches (``streams/app/fetches.py``; FIULINK_FETCH_BATCHES=0:
+    #: Faust's per-record path, kept to measure against)
+    fetch_batches: bool = True
     #: act as this principal on a ``broker start --secure`` broker (``streams/kafka/secure.py``)
     sasl_username: str | None = None
     sasl_password: str | None = field(default=None, repr=False)
@@ -218,6 +221,7 @@ class Settings:
             ),
             log_level=read("FIULINK_LOG_LEVEL", cls.log_level, _log_level),
             entity_links=read("FIULINK_ENTITY_LINKS", cls.entity_links, _switch),
+            fetch_batches=read("FIULINK_FETCH_BATCHES", cls.fetch_batches, _switch),
             sasl_username=sasl_user,
             sasl_password=sasl_password if sasl_user else None,
             kafka_libs=Path(libs) if libs else cls.kafka_libs,

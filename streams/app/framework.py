@@ -10,6 +10,8 @@ The worker relies on a few internals of the pinned versions (faust-streaming 0.1
   ``AIOKafkaProducer._partition``): ``BatchSender`` (``streams.app.send``);
 * the Faust consumer's offset bookkeeping, replaced by ``HardenedConsumer``
   (``streams.app.offsets``, which subclasses it) and whether the app's consumer exists yet;
+* its fetch loop (``Consumer._drain_messages``, and mode's ``Service._stopped`` it checks),
+  replaced by ``FetchConsumer`` (``streams.app.fetches``) to hand over whole fetches;
 * the aiokafka settings Faust gives its producer (``Producer._settings_extra``), extended with
   idempotence (Faust turns it on only inside transactions): ``idempotent_producer``;
 * kafka-python's producer sender thread, stopped by the publisher when acks cannot come
@@ -24,11 +26,13 @@ in ``streams.app.batches.install``). Ruff's private-member rule (SLF001) is on e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from streams.errors import ConfigError
 
-PINNED = {"faust": "faust-streaming 0.15.3", "aiokafka": "aiokafka 0.14.0", "kafka": "kafka-python 3.0.12"}
+PINNED = {"faust": "faust-streaming 0.15.3", "aiokafka": "aiokafka 0.14.0", "kafka": "kafka-python 3.0.12",
+          "mode": "mode-streaming 0.7.1"}  # fmt: skip
 
 
 def _set_in_init(cls: type, name: str) -> bool:
@@ -50,6 +54,7 @@ def _touchpoints() -> list[tuple[str, type, str, bool]]:
     from faust.transport.consumer import Consumer
     from faust.transport.drivers.aiokafka import Producer
     from kafka.admin import KafkaAdminClient
+    from mode import Service
 
     from kafka import KafkaProducer
 
@@ -64,6 +69,10 @@ def _touchpoints() -> list[tuple[str, type, str, bool]]:
         ("faust", Consumer, "_committed_offset", True),
         ("faust", Consumer, "_is_changelog_tp", False),
         ("faust", Consumer, "_new_offset", False),
+        ("faust", Consumer, "_drain_messages", False),
+        ("faust", Consumer, "_commit_every", True),
+        ("faust", Consumer, "_n_acked", False),
+        ("mode", Service, "_stopped", True),
         ("aiokafka", AIOKafkaClient, "_wait_on_metadata", False),
         ("aiokafka", AIOKafkaProducer, "_partition", False),
         ("faust", Producer, "_settings_extra", False),
@@ -124,6 +133,12 @@ def default_partition(aio: Any, topic: str, key: bytes | None, value: bytes | No
 def has_consumer(app: Any) -> bool:
     """Whether the app's consumer was created already (its class can no longer be swapped)."""
     return app._consumer is not None
+
+
+def stopped(service: Any) -> Callable[[], bool]:
+    """Whether a mode Service (the consumer, its fetcher) was stopped: what Faust's own
+    ``_drain_messages`` checks before every fetch (``streams.app.fetches`` replaces it)."""
+    return service._stopped.is_set  # type: ignore[no-any-return]
 
 
 # -- kafka-python admin -------------------------------------------------------------------------

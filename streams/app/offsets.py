@@ -106,6 +106,22 @@ class HardenedConsumer(AIOKafkaConsumer):
 
         self.callback = in_order
 
+    async def _take(self, message: Message) -> bool:
+        """The order check of the per-record path for a record handed over with its fetch
+        (``streams.app.fetches``): whether to process it; if so, it counts as delivered."""
+        tp, offset = message.tp, message.offset
+        expected = self._next_offset.get(tp)
+        if not (expected is None or offset == expected or await self._admit(tp, offset, expected)):
+            return False
+        end = rejected_end(tp.topic, tp.partition, offset) if pending() else None  # a stand-in
+        if self._guarded(tp):
+            if end is not None and end > offset + 1:
+                spanned = range(offset + 1, end)  # processed with the stand-in's dead letter
+                self._acked[tp].extend(spanned)
+                self._acked_index[tp].update(spanned)
+            self._next_offset[tp] = max(offset + 1, end or 0)
+        return True
+
     def _guarded(self, tp: TP) -> bool:
         """Acked (not a table's changelog): the topics whose offsets this class keeps."""
         guarded = self._guarded_topics.get(tp.topic)

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
@@ -26,6 +26,7 @@ from faust.types import TP
 from streams.app import batches, framework, progress, retention
 from streams.app.connection import broker_credentials, idempotent
 from streams.app.crash import crash
+from streams.app.fetches import fetch_batches
 from streams.app.handlers import BatchHandlers
 from streams.app.offsets import harden_offsets
 from streams.app.send import BatchSender, finish
@@ -88,12 +89,16 @@ def build_worker_app(settings: Settings, policy: SharingPolicy, rules: Correlati
             [names.feed(f) for f in policy.fius], [names.sightings, names.watchlist, names.subjects]
         )
     )
-    app.agent(feeds, name="ingest")(batched(handlers.ingest, "ingest", sender.send, None, seen))
-    app.agent(sightings, name="correlate")(
-        batched(handlers.correlate, "correlate", sender.send, tokens_lock, seen)
-    )
-    app.agent(subjects, name="link")(batched(handlers.link, "link", sender.send, postings_lock, seen))
-    app.agent(links_in, name="notify")(batched(handlers.notify, "notify", sender.send, links_lock, seen))
+    steps_of = {  # each agent's batch step, and the topics it reads
+        "ingest": (batch_step(handlers.ingest, "ingest", sender.send, None, seen), feeds),
+        "correlate": (batch_step(handlers.correlate, "correlate", sender.send, tokens_lock, seen), sightings),
+        "link": (batch_step(handlers.link, "link", sender.send, postings_lock, seen), subjects),
+        "notify": (batch_step(handlers.notify, "notify", sender.send, links_lock, seen), links_in),
+    }
+    for stage, (step, topic) in steps_of.items():
+        app.agent(topic, name=stage)(batched(step, stage))
+    if settings.fetch_batches:  # the same steps over whole fetches: streams.app.fetches
+        fetch_batches(app, {name: step for step, topic in steps_of.values() for name in topic.topics})
     report_progress(app, seen)
 
     # -- timers and lifecycle --------------------------------------------------------------------
@@ -180,18 +185,18 @@ def app_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def batched(
+def batch_step(
     handle: Callable[[list[Any]], list[Send]],
     stage: str,
     send: Callable[[list[Send]], Any],
     lock: asyncio.Lock | None = None,
     seen: progress.Progress | None = None,
-) -> Callable[[Any], Any]:
-    """An agent over micro-batches: Faust's per-event agent and send machinery costs more than
-    our whole step, so take up to BATCH events, run the handler, and hand its output straight to
-    the producer. Faust flushes the producer before it commits the batch's offsets
-    (at-least-once), and acks the events once the batch is done; a batch is finished even when
-    the worker is stopping (``finish``)."""
+) -> Callable[[list[Any]], Awaitable[None]]:
+    """One batch of events through an agent's handler: Faust's per-event agent and send machinery
+    costs more than our whole step, so the handler takes many events at once and its output goes
+    straight to the producer. Faust flushes the producer before it commits the batch's offsets
+    (at-least-once), and the events are acked once the batch is done; a batch is finished even
+    when the worker is stopping (``finish``)."""
 
     async def process(events: list[Any]) -> None:
         # the lock too is taken inside ``finish``: a stop while waiting for it (the retention
@@ -208,9 +213,18 @@ def batched(
                     with_traceback=True,
                 )
 
+    async def step(events: list[Any]) -> None:
+        await finish(process(events))
+
+    return step
+
+
+def batched(step: Callable[[list[Any]], Awaitable[None]], stage: str) -> Callable[[Any], Any]:
+    """An agent over micro-batches of up to BATCH events (or what came within WITHIN seconds)."""
+
     async def agent(stream: Any) -> None:
         async for events in stream.take_events(BATCH, within=WITHIN):
-            await finish(process(events))
+            await step(events)
 
     agent.__name__ = stage
     return agent
