@@ -51,7 +51,7 @@ class Batch:
     parts_pc: I32
     birth_precision: U8  # (N,)
     birth_date: U64  # (N, 4): full, swapped, year-month, year
-    birth_masks: U64  # (N, 7): digit-mask tokens of a full date (0: none)
+    birth_masks: U64  # (N, MASKS): typo tokens of a full date (0: none)
     nationalities: U64  # (N, K)
     legal_forms: U64  # (N, L)
 

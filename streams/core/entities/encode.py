@@ -20,11 +20,11 @@ Layout (little endian): ``B`` format, ``B`` normaliser, ``4s`` key fingerprint, 
 (1 person, 2 organisation), ``B`` names, ``B`` birth-date precision (0-3), ``B`` nationalities,
 ``B`` legal forms; per name ``B`` flags + 32 main + 16 skel + 16 parts (+ 16 roles) bytes;
 then 8-byte tokens: birth date (4 for a full date, 2 for year-month, 1 for a year),
-nationalities, legal forms; last, for a full birth date, 4 four-byte *digit-mask* tokens: the
-date ``YYYYMMDD`` with one digit of month or day masked, so two dates of one year one typo
-apart share the token of that position. A person with one name, a full birth date and one
-nationality is 132 bytes; each further alias adds 65 (81 with roles), so three names fit in
-262 bytes. Names are kept in the order given while the encoding stays within ``MAX_BYTES``;
+nationalities, legal forms; last, for a full birth date, 15 three-byte *typo* tokens of the
+digits ``YYYYMMDD``: 8 with one digit masked (two dates one digit apart share the token of that
+position) and 7 with two adjacent digits put in order (two dates with those digits transposed
+share it). A person with one name, a full birth date and one nationality is 161 bytes; each
+further alias adds 65 (81 with roles), so three names fit in 291 bytes. Names are kept in the order given while the encoding stays within ``MAX_BYTES``;
 the rest (and names that encode alike: the same parts in any order) are left out and listed
 by ``encode_audited``, never dropped silently.
 """
@@ -40,7 +40,7 @@ from streams.core.entities.normalize import NORMALISER_VERSION, NameForm, name_f
 from streams.core.entities.subjects import BirthDate, Subject
 from streams.errors import FiulinkError, ValidationError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 KIND_CODES = {"person": 1, "organization": 2}
 FLAG_ABJAD = 1
 FLAG_ROLES = 2
@@ -48,7 +48,7 @@ MAIN_BITS, SKEL_BITS, ROLE_BITS, PART_BITS = 512, 256, 256, 256  # before foldin
 MAIN_K, SKEL_K, ROLE_K, PART_K = 8, 8, 6, 6
 NAME_BYTES = 1 + (MAIN_BITS + SKEL_BITS + PART_BITS) // 16  # + ROLE_BYTES with FLAG_ROLES
 ROLE_BYTES = ROLE_BITS // 16
-MASKS, MASK_BYTES = 4, 4  # digit-mask tokens of a full birth date
+MASKS, MASK_BYTES = 15, 3  # typo tokens of a full birth date: 8 one-digit masks, 7 transpositions
 MAX_BYTES = 300  # names past it are left out (and said), the first name always kept
 _HEADER = struct.Struct("<BB4sBBBBB")
 
@@ -185,12 +185,14 @@ class EntityEncoder:
         return [full, swapped, *ym]
 
     def birth_date_masks(self, bd: BirthDate | None) -> bytes:
+        """The typo tokens of a full date (see the module docstring): position ``i`` masked
+        (``m{i}``), then positions ``i``, ``i + 1`` sorted (``t{i}``)."""
         if bd is None or bd.day is None or bd.month is None:
             return b""
-        digits = f"{bd.year:04d}{bd.month:02d}{bd.day:02d}"
-        return b"".join(
-            self._token(self._dob, f"m{i}:{digits[:i]}_{digits[i + 1 :]}")[:MASK_BYTES] for i in range(4, 8)
-        )
+        d = f"{bd.year:04d}{bd.month:02d}{bd.day:02d}"
+        masked = [f"m{i}:{d[:i]}_{d[i + 1 :]}" for i in range(8)]
+        ordered = [f"t{i}:{d[:i]}{''.join(sorted(d[i : i + 2]))}{d[i + 2 :]}" for i in range(7)]
+        return b"".join(self._token(self._dob, text)[:MASK_BYTES] for text in masked + ordered)
 
     def encode(self, subject: Subject) -> bytes:
         """The encoding of a subject (see ``encode_audited``; the left-out names are dropped)."""

@@ -49,19 +49,21 @@ DOB_CODES = (
     "month_differs",
     "contradicts",
     "one_digit",
+    "year_typo",
 )
 AGREE_CODES = ("missing", "agree", "disagree")
 
 # name similarity -> weight (piecewise linear)
 NAME_X = np.array([0.0, 0.4, 0.54, 0.64, 0.74, 0.84, 1.0])
 NAME_Y = np.array([-8.0, -6.0, -3.0, -1.2, 0.6, 2.2, 3.6])
+DATED_NAME = 0.6  # share of the bigram similarity (the rest: skeleton) when a full birth date agrees
 ABJAD_SKELETON = 1.0  # weight of the skeleton similarity when a side is in an abjad script
 CONTAINED = 0.8  # weight of one name contained in the other ("Livia" in "Livia Swetnam")
 REVERSED_FACTOR = 0.55  # name similarity kept when patronymic roles are reversed
 PART_AGREE = 0.65  # share of one part's bits, beyond chance, from which a part counts as shared
 PART_FOLDED = PART_BITS // 2
 W_RESCUE = 3.5  # added to an exact birth date when a whole name part is shared
-W_DOB = np.array([0.0, 3.0, 2.5, 1.2, 0.5, -1.0, -2.5, -9.0, 1.0])
+W_DOB = np.array([0.0, 3.0, 2.5, 1.2, 0.5, -1.0, -2.5, -9.0, 1.0, -1.6])
 W_NATIONALITY = np.array([0.0, 0.6, -1.2])
 W_COUNTRY = np.array([0.0, 0.6, -2.0])
 W_LEGAL_FORM = np.array([0.0, 0.4, -0.8])
@@ -125,10 +127,12 @@ def _shares_part(
     return np.asarray(inter - px * py / PART_FOLDED >= PART_AGREE * PART_K, dtype=np.bool_)
 
 
-def name_similarity(a: Batch, ia: I64, b: Batch, ib: I64) -> tuple[F64, B, B]:
-    """Best similarity over all name pairs, whether that best pair had reversed roles, and
-    whether some name pair (roles not reversed) shares a whole part."""
+def name_similarity(a: Batch, ia: I64, b: Batch, ib: I64) -> tuple[F64, B, B, F64]:
+    """Best similarity over all name pairs, whether that best pair had reversed roles,
+    whether some name pair (roles not reversed) shares a whole part, and the best skeleton
+    similarity of a name pair (roles not reversed)."""
     best = np.zeros(ia.shape[0])
+    best_skel = np.zeros(ia.shape[0])
     rev = np.zeros(ia.shape[0], dtype=np.bool_)
     part = np.zeros(ia.shape[0], dtype=np.bool_)
     for i in range(a.flags.shape[1]):
@@ -140,10 +144,9 @@ def name_similarity(a: Batch, ia: I64, b: Batch, ib: I64) -> tuple[F64, B, B]:
             inter = np.bitwise_count(ma & mb).sum(axis=-1, dtype=np.int32)
             sim = 2.0 * inter / np.maximum(pma + pmb, 1)
             sim = np.maximum(sim, CONTAINED * inter / np.maximum(np.minimum(pma, pmb), 1))
+            sk = _dice(sa, b.skel[ib, j], psa, b.skel_pc[ib, j])
             abjad = ((fa | fb) & FLAG_ABJAD) != 0
-            if abjad.any():
-                sk = _dice(sa, b.skel[ib, j], psa, b.skel_pc[ib, j]) * ABJAD_SKELETON
-                sim = np.where(abjad, np.maximum(sim, sk), sim)
+            sim = np.where(abjad, np.maximum(sim, sk * ABJAD_SKELETON), sim)
             roles = (fa & fb & FLAG_ROLES) != 0
             reversed_ = np.zeros_like(roles)
             if roles.any():
@@ -153,10 +156,11 @@ def name_similarity(a: Batch, ia: I64, b: Batch, ib: I64) -> tuple[F64, B, B]:
             sim = np.where(present, sim, 0.0)
             shared = _shares_part(a.parts[ia, i], b.parts[ib, j], a.parts_pc[ia, i], b.parts_pc[ib, j])
             part |= present & shared & ~reversed_
+            best_skel = np.maximum(best_skel, np.where(present & ~reversed_, sk, 0.0))
             better = sim > best
             best = np.where(better, sim, best)
             rev = np.where(better, reversed_, rev)
-    return best, rev, part
+    return best, rev, part, best_skel
 
 
 def birth_date_codes(a: Batch, ia: I64, b: Batch, ib: I64) -> U8:
@@ -167,8 +171,10 @@ def birth_date_codes(a: Batch, ia: I64, b: Batch, ib: I64) -> U8:
     exact = full & (da[:, 0] == db[:, 0])
     swapped = full & (((da[:, 0] == db[:, 1]) & (db[:, 1] != 0)) | ((da[:, 1] == db[:, 0]) & (da[:, 1] != 0)))
     ym, year = da[:, 2] == db[:, 2], da[:, 3] == db[:, 3]
-    ma, mb = a.birth_masks[ia], b.birth_masks[ib]
-    one_digit = full & year & ((ma == mb) & (ma != 0)).any(axis=1)  # the years agree: no veto lifted
+    typo = (a.birth_masks[ia] == b.birth_masks[ib]) & (a.birth_masks[ia] != 0)
+    # one digit of month or day replaced, or two of its adjacent digits transposed: the years agree
+    one_digit = full & year & (typo[:, 4:8].any(axis=1) | typo[:, 12:15].any(axis=1))
+    year_typo = full & ~year & (typo[:, 0:4].any(axis=1) | typo[:, 8:12].any(axis=1))
     conds = [
         low == 0,
         exact,
@@ -179,8 +185,9 @@ def birth_date_codes(a: Batch, ia: I64, b: Batch, ib: I64) -> U8:
         (low >= 2) & ym,
         (low >= 2) & year,
         year,
+        year_typo,
     ]
-    return np.select(conds, [0, 1, 2, 8, 5, 6, 3, 6, 4], default=7).astype(np.uint8)
+    return np.select(conds, [0, 1, 2, 8, 5, 6, 3, 6, 4, 9], default=7).astype(np.uint8)
 
 
 def agreement_codes(x: npt.NDArray[np.uint64], y: npt.NDArray[np.uint64]) -> U8:
@@ -200,14 +207,18 @@ def compare(a: Batch, ia: I64, b: Batch, ib: I64) -> Scores:
             "re-encode both sides with the current key (see key rotation in the README)"
         )
     ka, kb = a.kind[ia], b.kind[ib]
-    name, rev, part = name_similarity(a, ia, b, ib)
+    person = ka == 1
+    name, rev, part, skel = name_similarity(a, ia, b, ib)
     dob = birth_date_codes(a, ia, b, ib)
+    # a full date that agrees (exactly or swapped): the skeletons' agreement counts beside the
+    # bigrams', so a typo that moves letters ("crouch" / "crocuh") costs less
+    dated = person & ((dob == 1) | (dob == 2))
+    name_w = np.where(dated, np.maximum(name, DATED_NAME * name + (1 - DATED_NAME) * skel), name)
     nat = agreement_codes(a.nationalities[ia], b.nationalities[ib])
     legal = agreement_codes(a.legal_forms[ia], b.legal_forms[ib])
-    person = ka == 1
     total = (
         BIAS
-        + np.interp(name, NAME_X, NAME_Y)
+        + np.interp(name_w, NAME_X, NAME_Y)
         + np.where(person, W_DOB[dob] + W_NATIONALITY[nat], W_COUNTRY[nat] + W_LEGAL_FORM[legal])
         + np.where(person & part & (dob == 1), W_RESCUE, 0.0)
     )

@@ -75,7 +75,12 @@ def test_exact_birth_date_rescues_a_weak_name_match(encoder: EntityEncoder) -> N
         ("1980-03-04", "1980-11-04", "month_differs"),
         ("1980-03-04", "1980-03-09", "one_digit"),
         ("1980-03-04", "1980-07-04", "one_digit"),
-        ("1980-03-04", "1981-03-04", "contradicts"),
+        ("1980-03-13", "1980-03-31", "one_digit"),  # day's digits transposed
+        ("1980-10-04", "1980-01-04", "one_digit"),  # month's digits transposed
+        ("1980-03-04", "1981-03-04", "year_typo"),  # one digit of the year
+        ("1980-03-04", "1908-03-04", "year_typo"),  # the year's last two digits transposed
+        ("1980-03-04", "1975-03-04", "contradicts"),
+        ("1980-03-04", "1981-03-05", "contradicts"),  # a digit of the year and one of the day
         ("1980-03", "1981", "contradicts"),
         ("1980-03-04", None, "missing"),
     ],
@@ -83,6 +88,37 @@ def test_exact_birth_date_rescues_a_weak_name_match(encoder: EntityEncoder) -> N
 def test_birth_date_signals(encoder: EntityEncoder, da: str, db: str | None, code: str) -> None:
     r = one(encoder, person("Ivan Petrov", dob=da), person("Ivan Petrov", dob=db))
     assert r.why["birth_date"] == code
+
+
+def test_year_typo_makes_a_perfect_name_possible_never_a_match(encoder: EntityEncoder) -> None:
+    # the same name one digit of the year apart is a typo or a relative: a reviewer decides
+    r = one(
+        encoder, person("Annabelle Couzens", dob="1926-05-08"), person("Annabelle Couzens", dob="1925-05-08")
+    )
+    assert (r.decision, r.why["birth_date"]) == ("possible", "year_typo")
+    far = one(
+        encoder, person("Annabelle Couzens", dob="1926-05-08"), person("Annabelle Couzens", dob="1956-05-08")
+    )
+    assert far.why["birth_date"] == "year_typo" and far.decision == "possible"
+    assert (
+        one(
+            encoder, person("Annabelle Couzens", dob="1926-05-08"), person("Peter Novak", dob="1925-05-08")
+        ).decision
+        == "no"
+    )
+
+
+def test_transposed_day_digits_with_a_typo_name_match(encoder: EntityEncoder) -> None:
+    r = one(encoder, person("Jake Gillard", dob="1959-08-13"), person("Jake Gilard", dob="1959-08-31"))
+    assert (r.decision, r.why["birth_date"]) == ("match", "one_digit")
+
+
+def test_agreeing_birth_date_forgives_letters_moved_by_a_typo(encoder: EntityEncoder) -> None:
+    # with the same full date the skeletons count beside the bigrams: moved vowels cost less
+    a, b = person("Zane Crouch", dob="1959-05-01"), person("Zanj Crocuh", dob="1959-05-01")
+    assert one(encoder, a, b).decision == "match"
+    assert one(encoder, person("Zane Crouch"), person("Zanj Crocuh")).decision == "no"
+    assert one(encoder, a, person("Zanj Crocuh", dob="1959-05-02")).decision != "match"
 
 
 def test_nationality_signal(encoder: EntityEncoder) -> None:
