@@ -147,10 +147,28 @@ def test_exact_birth_date_and_a_shared_part_rescue_a_replaced_part(encoder: Enti
 
 
 def test_bigram_overlap_without_a_shared_part_is_not_rescued(encoder: EntityEncoder) -> None:
-    r = one(encoder, person("Michaela Neumann", dob="1915-11-11"), person("Michael Newman", dob="1915-11-11"))
-    assert r.why["name_part"] == "none"
     r = one(encoder, person("Breana Thorpe", dob="1966-01-17"), person("Benjamin Goode", dob="1966-01-17"))
     assert r.why["name_part"] == "none" and r.decision == "no"
+
+
+def test_a_part_a_typo_away_with_an_exact_date_rescues_a_replaced_part(encoder: EntityEncoder) -> None:
+    a = person("Annabella Bordeaux", dob="1931-02-17")
+    r = one(encoder, a, person("Ronna Bordeux", dob="1931-02-17"))
+    assert (r.decision, r.why["name_part"]) == ("match", "close")
+    assert one(encoder, a, person("Ronna Bordeux")).decision == "no"
+    assert one(encoder, a, person("Ronna Bordeux", dob="1931-02-18")).decision == "no"
+    # no part alike: the same date alone is not the person
+    assert one(encoder, a, person("Ronna Whitfield", dob="1931-02-17")).why["name_part"] == "none"
+
+
+def test_typos_in_every_part_count_where_one_shared_part_does_not(encoder: EntityEncoder) -> None:
+    r = one(encoder, person("Chloe Musolino"), person("Chloe Musoilno"))
+    assert (r.decision, r.why["name_parts"]) == ("match", "close")
+    other = one(encoder, person("Chloe Musolino"), person("Chloe Whitfield"))
+    assert (other.decision, other.why["name_parts"]) == ("no", "apart")
+    # not where the birth dates disagree
+    far = one(encoder, person("Chloe Musolino", dob="1950-03-04"), person("Chloe Musoilno", dob="1951-03-04"))
+    assert far.decision != "match"
 
 
 def test_reversed_roles_share_no_part(encoder: EntityEncoder) -> None:
