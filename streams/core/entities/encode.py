@@ -136,6 +136,7 @@ class EntityEncoder:
         self._parts = _Filter(field("name-part-bigrams"), PART_FILTER, PART_K)
         self._dob = hmac.new(field("birth-date"), digestmod=hashlib.sha256)
         self._dob_typos = field("birth-date-typos")
+        self._part_cache: dict[str, int] = {}
         self._nat = hmac.new(field("country"), digestmod=hashlib.sha256)
         self._legal = hmac.new(field("legal-form"), digestmod=hashlib.sha256)
 
@@ -144,6 +145,15 @@ class EntityEncoder:
         h = base.copy()
         h.update(text.encode())
         return h.digest()[:8]
+
+    def _part_filter(self, part: str) -> int:
+        """One part's own filter, folded (cached: parts repeat)."""
+        x = self._part_cache.get(part)
+        if x is None:
+            x = _fold(self._parts.encode((part,)), PART_FILTER)
+            if len(self._part_cache) < 200_000:
+                self._part_cache[part] = x
+        return x
 
     def encode_name(self, form: NameForm) -> bytes:
         flags = FLAG_ABJAD if form.abjad else 0
@@ -155,7 +165,7 @@ class EntityEncoder:
             roles = self._roles.encode(before, "<") | self._roles.encode(after, ">")
         main = _fold(self._main.encode(form.parts), MAIN_BITS)
         skel = _fold(self._skel.encode(form.skeletons), SKEL_BITS)
-        ends = sorted(_fold(self._parts.encode((p,)), PART_FILTER) for p in {form.parts[0], form.parts[-1]})
+        ends = sorted(self._part_filter(p) for p in {form.parts[0], form.parts[-1]})
         parts = ends[0] | ends[-1] << (PART_FILTER // 2)
         return (
             bytes((flags,))
