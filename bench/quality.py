@@ -1,13 +1,14 @@
 """``make bench-quality``: precision / recall / F1 at the default decision (``match``) and
 PR-AUC (average precision) on the development pair sets (bench/quality_sets.py), per set, per
-slice and per split (``tune``: looked at while setting weights; ``holdout``: not), and the
+slice and per split (``tune``: looked at while setting weights; ``holdout``: not; FEBRL split
+by data set, see bench/quality_febrl.py), the FEBRL-like errors by cause (``--causes``), and the
 share of *strangers born the same day* (two different FEBRL people given one birth date) that
 are decided ``match``: the false-hit rate a stream meets at scale, which balanced pair sets hide.
 
 Every pair goes through the stream's path: both sides encoded with a key, the encodings
 compared (``streams.core.entities.pairs.score_encoded``).
 
-    .venv/bin/python -m bench.quality [--split holdout|tune|all] [--slices] [--errors N]
+    .venv/bin/python -m bench.quality [--split holdout|tune|all] [--slices] [--errors N] [--causes]
 """
 
 from __future__ import annotations

