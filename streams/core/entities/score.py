@@ -276,13 +276,15 @@ def compare(a: Batch, ia: I64, b: Batch, ib: I64) -> Scores:
     name_w = np.where(dated, np.maximum(name, DATED_NAME * name + (1 - DATED_NAME) * skel), name)
     nat = agreement_codes(a.nationalities[ia], b.nationalities[ib])
     legal = agreement_codes(a.legal_forms[ia], b.legal_forms[ib])
+    w_name = np.interp(name_w, NAME_X, NAME_Y)
+    # both parts close lifts a typo'd name, never past an equal name's weight
+    w_both = np.where(person & (both >= BOTH_CLOSE), W_BOTH[dob], 0.0)
     total = (
         BIAS
-        + np.interp(name_w, NAME_X, NAME_Y)
+        + np.maximum(w_name, np.minimum(w_name + w_both, NAME_Y[-1]))
         + np.where(person, W_DOB[dob] + W_NATIONALITY[nat], W_COUNTRY[nat] + W_LEGAL_FORM[legal])
         + np.where(person & part, W_PART[dob], 0.0)
         + np.where(person & near, W_PART_CLOSE[dob], 0.0)
-        + np.where(person & (both >= BOTH_CLOSE), W_BOTH[dob], 0.0)
     )
     differs = ka != kb
     score = np.where(differs, 0.0, 1.0 / (1.0 + np.exp(-total)))
