@@ -74,6 +74,7 @@ CONTAINED = 0.8  # weight of one name contained in the other ("Livia" in "Livia 
 REVERSED_FACTOR = 0.55  # name similarity kept when patronymic roles are reversed
 BOTH_CLOSE = 0.6  # both parts paired off at least this similar: typos in each, not another person
 # added then, by birth-date code: not where the dates disagree (a relative's name is alike)
+BOTH_CAP = 2.0  # the lift stops this much per unit of name dissimilarity below an equal name's weight
 W_BOTH = 1.0 * np.array([1, 1, 1, 1, 1, 1, 0, 0, 1, 0])
 PART_CLOSE = 0.7  # part filters at least this similar (and not equal): a part a typo away
 # added when a whole name part is shared, by birth-date code (DOB_CODES): with an exact date it
@@ -281,7 +282,7 @@ def compare(a: Batch, ia: I64, b: Batch, ib: I64) -> Scores:
     w_both = np.where(person & (both >= BOTH_CLOSE), W_BOTH[dob], 0.0)
     total = (
         BIAS
-        + np.maximum(w_name, np.minimum(w_name + w_both, NAME_Y[-1]))
+        + np.maximum(w_name, np.minimum(w_name + w_both, NAME_Y[-1] - BOTH_CAP * (1.0 - name_w)))
         + np.where(person, W_DOB[dob] + W_NATIONALITY[nat], W_COUNTRY[nat] + W_LEGAL_FORM[legal])
         + np.where(person & part, W_PART[dob], 0.0)
         + np.where(person & near, W_PART_CLOSE[dob], 0.0)
