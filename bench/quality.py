@@ -1,13 +1,14 @@
 """``make bench-quality``: precision / recall / F1 at the default decision (``match``) and
 PR-AUC (average precision) on the development pair sets (bench/quality_sets.py), per set, per
-slice and per split (``tune``: looked at while setting weights; ``holdout``: not), and the
+slice and per split (``tune``: looked at while setting weights; ``holdout``: not; FEBRL split
+by data set, see bench/quality_febrl.py), the FEBRL-like errors by cause (``--causes``), and the
 share of *strangers born the same day* (two different FEBRL people given one birth date) that
 are decided ``match``: the false-hit rate a stream meets at scale, which balanced pair sets hide.
 
 Every pair goes through the stream's path: both sides encoded with a key, the encodings
 compared (``streams.core.entities.pairs.score_encoded``).
 
-    .venv/bin/python -m bench.quality [--split holdout|tune|all] [--slices] [--errors N]
+    .venv/bin/python -m bench.quality [--split holdout|tune|all] [--slices] [--errors N] [--causes]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from bench.quality_febrl import causes
 from bench.quality_sets import all_sets, split_of, strangers_born_the_same_day
 from streams.core.entities import EntityEncoder, subject_from_json
 from streams.core.entities.pairs import score_encoded
@@ -53,6 +55,9 @@ def main() -> None:
     ap.add_argument("--split", choices=["holdout", "tune", "all"], default=None, help="only this split")
     ap.add_argument("--slices", action="store_true", help="also per slice")
     ap.add_argument("--errors", type=int, default=0, help="print N wrong decisions per set (tune split only)")
+    ap.add_argument(
+        "--causes", action="store_true", help="FEBRL-like errors by cause (--split's pairs; tune if none)"
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     pairs = all_sets()
@@ -64,11 +69,14 @@ def main() -> None:
     results = score_encoded(encoded)
     table: dict[tuple[str, str, str], list[tuple[float, bool, bool]]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
+    febrl_rows: dict[str, list[tuple[dict[str, Any], dict[str, Any], bool, bool]]] = defaultdict(list)
     for (set_, slice_, split, y, a, b), r in zip(meta, results, strict=True):
         row = (r.score, r.match, y)
         for sp in (split, "all"):
             table[(set_, "*", sp)].append(row)
             table[(set_, slice_, sp)].append(row)
+        if set_.startswith("febrl") and split == (args.split or "tune") or args.split == "all":
+            febrl_rows[set_].append((a, b, y, r.match))
         if args.errors and split == "tune" and r.match != y and len(errors[set_]) < args.errors:
             errors[set_].append(f"  {'FN' if y else 'FP'} {r.score:.3f} {a['names']} {a.get('birth_date')} | "
                                 f"{b['names']} {b.get('birth_date')} {r.why}")  # fmt: skip
@@ -84,6 +92,10 @@ def main() -> None:
     for set_, lines in errors.items():
         print(f"errors in {set_} (tune):")
         print("\n".join(lines))
+    for set_, rows_ in sorted(febrl_rows.items()) if args.causes else ():
+        if set_.startswith("febrl"):
+            print(f"errors in {set_} by cause ({args.split or 'tune'}):")
+            print("\n".join(causes(rows_)))
     strangers = strangers_born_the_same_day(random.Random(7))
     same_day = score_encoded(
         [(enc.encode(subject_from_json(a, "a")), enc.encode(subject_from_json(b, "b"))) for a, b in strangers]

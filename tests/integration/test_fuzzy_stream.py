@@ -17,7 +17,7 @@ RU = {"names": ["Дмитрий Кузнецов"], "birth_date": "1979-04-12", 
 SAME = {"names": ["Dmitriy Kuznetzov"], "birth_date": "1979-04-12"}  # another script, a typo
 # FR-1's name as usually romanised (similarity 1.0 whatever the key), another day of birth and
 # another nationality: a possible_hit for FR-1 / IT-4 (and a hit with DE-9, who has no nationality)
-WEAKER = {"names": ["Dmitry Kuznetsov"], "birth_date": "1979-04-21", "nationalities": ["DE"]}
+WEAKER = {"names": ["Dmitry Kuznetsov"], "birth_date": "1979-04-25", "nationalities": ["DE"]}
 STRANGER = {"names": ["Hiroshi Tanaka"], "birth_date": "1990-11-30"}
 RAW = ("Кузнецов", "Kuznetzov", "Kuznetsov", "Tanaka", "1979", "1990")
 

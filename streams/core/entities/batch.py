@@ -1,7 +1,7 @@
 """Encodings as packed numpy arrays, so pairs compare with bit operations over whole batches.
 
 A ``Batch`` holds N decoded encodings: per name slot the folded filters as uint64 words
-(``main`` 4 words, ``skel`` 2, ``roles`` 2, ``parts`` 2) with their popcounts, flags, and the tokens
+(``main`` 4 words, ``skel`` 2, ``roles`` 2, ``parts`` 2: one per part filter) with their popcounts, flags, and the tokens
 (birth date, nationalities, legal forms) as uint64 with 0 for "absent". Name slots beyond a
 subject's names have flags 0 (slot empty).
 """
@@ -27,6 +27,7 @@ from streams.core.entities.encode import (
 
 U64 = npt.NDArray[np.uint64]
 I32 = npt.NDArray[np.int32]
+U32 = npt.NDArray[np.uint32]
 U8 = npt.NDArray[np.uint8]
 FLAG_PRESENT = 128  # set in the batch's flags for a filled name slot
 
@@ -44,14 +45,14 @@ class Batch:
     main: U64  # (N, M, 4)
     skel: U64  # (N, M, 2)
     roles: U64  # (N, M, 2)
-    parts: U64  # (N, M, 1)
+    parts: U64  # (N, M, 2): the first and last part's filters
     main_pc: I32  # (N, M)
     skel_pc: I32
     roles_pc: I32
-    parts_pc: I32
+    parts_pc: I32  # (N, M, 2): per part filter
     birth_precision: U8  # (N,)
     birth_date: U64  # (N, 4): full, swapped, year-month, year
-    birth_masks: U64  # (N, 7): digit-mask tokens of a full date (0: none)
+    birth_masks: U32  # (MASKS, N): typo tokens of a full date (0: none), token-major
     nationalities: U64  # (N, K)
     legal_forms: U64  # (N, L)
 
@@ -103,10 +104,12 @@ class Batch:
             main_pc=np.bitwise_count(main).sum(axis=-1, dtype=np.int32),
             skel_pc=np.bitwise_count(skel).sum(axis=-1, dtype=np.int32),
             roles_pc=np.bitwise_count(roles).sum(axis=-1, dtype=np.int32),
-            parts_pc=np.bitwise_count(parts).sum(axis=-1, dtype=np.int32),
+            parts_pc=np.bitwise_count(parts).astype(np.int32),
             birth_precision=np.array([s.birth_precision for s in subs], np.uint8),
             birth_date=np.array([s.birth_date for s in subs], np.uint64).reshape(n, 4),
-            birth_masks=np.array([s.birth_masks or (0,) * MASKS for s in subs], np.uint64).reshape(n, MASKS),
+            birth_masks=np.ascontiguousarray(
+                np.array([s.birth_masks or (0,) * MASKS for s in subs], np.uint32).reshape(n, MASKS).T
+            ),
             nationalities=nat,
             legal_forms=leg,
         )

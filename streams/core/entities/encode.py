@@ -3,9 +3,10 @@
 Per name: Bloom filters (CLK-style), each element set at ``k`` positions chosen by a keyed
 BLAKE2b of it, then hardened by XOR-folding the filter onto half its length: ``main`` (padded
 bigrams of the phonetically folded parts, 512 -> 256 bits), ``skel`` (bigrams of the consonant
-skeletons, 256 -> 128 bits), ``parts`` (each folded part whole, as one element: 256 -> 128
-bits; says that a part is written the same on both sides, which bigrams alone cannot tell from
-a chance overlap) and, only for a name with a patronymic particle, ``roles`` (skeleton bigrams
+skeletons, 256 -> 128 bits), ``parts`` (the first and the last folded part, each in a filter of
+its own: padded bigrams, 128 -> 64 bits, the two in either order; a part written the same on
+both sides gives equal filters, one a typo away a high similarity, which the bigrams of the
+whole name cannot tell from a chance overlap) and, only for a name with a patronymic particle, ``roles`` (skeleton bigrams
 tagged before / after the particle, 256 -> 128 bits); a flag byte says abjad script / roles
 present. Birth date: keyed HMAC tokens (8 bytes) of the full date, the day/month-swapped date,
 year-month and year, as far as the precision given allows. Nationalities (an organisation's
@@ -20,11 +21,11 @@ Layout (little endian): ``B`` format, ``B`` normaliser, ``4s`` key fingerprint, 
 (1 person, 2 organisation), ``B`` names, ``B`` birth-date precision (0-3), ``B`` nationalities,
 ``B`` legal forms; per name ``B`` flags + 32 main + 16 skel + 16 parts (+ 16 roles) bytes;
 then 8-byte tokens: birth date (4 for a full date, 2 for year-month, 1 for a year),
-nationalities, legal forms; last, for a full birth date, 4 four-byte *digit-mask* tokens: the
-date ``YYYYMMDD`` with one digit of month or day masked, so two dates of one year one typo
-apart share the token of that position. A person with one name, a full birth date and one
-nationality is 132 bytes; each further alias adds 65 (81 with roles), so three names fit in
-262 bytes. Names are kept in the order given while the encoding stays within ``MAX_BYTES``;
+nationalities, legal forms; last, for a full birth date, 15 three-byte *typo* tokens of the
+digits ``YYYYMMDD``: 8 with one digit masked (two dates one digit apart share the token of that
+position) and 7 with two adjacent digits put in order (two dates with those digits transposed
+share it), keyed BLAKE2b under a key of their own. A person with one name, a full birth date and one nationality is 161 bytes; each
+further alias adds 65 (81 with roles), so three names fit in 291 bytes. Names are kept in the order given while the encoding stays within ``MAX_BYTES``;
 the rest (and names that encode alike: the same parts in any order) are left out and listed
 by ``encode_audited``, never dropped silently.
 """
@@ -40,15 +41,16 @@ from streams.core.entities.normalize import NORMALISER_VERSION, NameForm, name_f
 from streams.core.entities.subjects import BirthDate, Subject
 from streams.errors import FiulinkError, ValidationError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 KIND_CODES = {"person": 1, "organization": 2}
 FLAG_ABJAD = 1
 FLAG_ROLES = 2
 MAIN_BITS, SKEL_BITS, ROLE_BITS, PART_BITS = 512, 256, 256, 256  # before folding; stored at half
-MAIN_K, SKEL_K, ROLE_K, PART_K = 8, 8, 6, 6
+MAIN_K, SKEL_K, ROLE_K, PART_K = 8, 8, 6, 3
+PART_FILTER = PART_BITS // 2  # each of the two part filters, before folding
 NAME_BYTES = 1 + (MAIN_BITS + SKEL_BITS + PART_BITS) // 16  # + ROLE_BYTES with FLAG_ROLES
 ROLE_BYTES = ROLE_BITS // 16
-MASKS, MASK_BYTES = 4, 4  # digit-mask tokens of a full birth date
+MASKS, MASK_BYTES = 15, 3  # typo tokens of a full birth date: 8 one-digit masks, 7 transpositions
 MAX_BYTES = 300  # names past it are left out (and said), the first name always kept
 _HEADER = struct.Struct("<BB4sBBBBB")
 
@@ -116,12 +118,6 @@ class _Filter:
                 x |= self.gram_mask(tag + padded[i : i + 2])
         return x
 
-    def encode_whole(self, parts: tuple[str, ...]) -> int:
-        x = 0
-        for p in parts:
-            x |= self.gram_mask(p)
-        return x
-
 
 class EntityEncoder:
     """Binds the consortium key once; ``encode(subject)`` gives the bytes the hub may see."""
@@ -137,8 +133,10 @@ class EntityEncoder:
         self._main = _Filter(field("name-main"), MAIN_BITS, MAIN_K)
         self._skel = _Filter(field("name-skeleton"), SKEL_BITS, SKEL_K)
         self._roles = _Filter(field("name-roles"), ROLE_BITS, ROLE_K)
-        self._parts = _Filter(field("name-parts"), PART_BITS, PART_K)
+        self._parts = _Filter(field("name-part-bigrams"), PART_FILTER, PART_K)
         self._dob = hmac.new(field("birth-date"), digestmod=hashlib.sha256)
+        self._dob_typos = field("birth-date-typos")
+        self._part_cache: dict[str, int] = {}
         self._nat = hmac.new(field("country"), digestmod=hashlib.sha256)
         self._legal = hmac.new(field("legal-form"), digestmod=hashlib.sha256)
 
@@ -147,6 +145,15 @@ class EntityEncoder:
         h = base.copy()
         h.update(text.encode())
         return h.digest()[:8]
+
+    def _part_filter(self, part: str) -> int:
+        """One part's own filter, folded (cached: parts repeat)."""
+        x = self._part_cache.get(part)
+        if x is None:
+            x = _fold(self._parts.encode((part,)), PART_FILTER)
+            if len(self._part_cache) < 200_000:
+                self._part_cache[part] = x
+        return x
 
     def encode_name(self, form: NameForm) -> bytes:
         flags = FLAG_ABJAD if form.abjad else 0
@@ -158,7 +165,8 @@ class EntityEncoder:
             roles = self._roles.encode(before, "<") | self._roles.encode(after, ">")
         main = _fold(self._main.encode(form.parts), MAIN_BITS)
         skel = _fold(self._skel.encode(form.skeletons), SKEL_BITS)
-        parts = _fold(self._parts.encode_whole(form.parts), PART_BITS)
+        ends = sorted(self._part_filter(p) for p in {form.parts[0], form.parts[-1]})
+        parts = ends[0] | ends[-1] << (PART_FILTER // 2)
         return (
             bytes((flags,))
             + main.to_bytes(MAIN_BITS // 16, "little")
@@ -185,11 +193,18 @@ class EntityEncoder:
         return [full, swapped, *ym]
 
     def birth_date_masks(self, bd: BirthDate | None) -> bytes:
+        """The typo tokens of a full date (see the module docstring): position ``i`` masked
+        (``m{i}``), then positions ``i``, ``i + 1`` sorted (``t{i}``); keyed BLAKE2b, its own
+        key (the 15 tokens are the bulk of a person's encoding cost)."""
         if bd is None or bd.day is None or bd.month is None:
             return b""
-        digits = f"{bd.year:04d}{bd.month:02d}{bd.day:02d}"
+        d = f"{bd.year:04d}{bd.month:02d}{bd.day:02d}"
+        masked = [f"m{i}:{d[:i]}_{d[i + 1 :]}" for i in range(8)]
+        ordered = [f"t{i}:{d[:i]}{''.join(sorted(d[i : i + 2]))}{d[i + 2 :]}" for i in range(7)]
+        key = self._dob_typos
         return b"".join(
-            self._token(self._dob, f"m{i}:{digits[:i]}_{digits[i + 1 :]}")[:MASK_BYTES] for i in range(4, 8)
+            hashlib.blake2b(text.encode(), key=key, digest_size=MASK_BYTES).digest()
+            for text in masked + ordered
         )
 
     def encode(self, subject: Subject) -> bytes:

@@ -28,7 +28,7 @@ POLICY = SharingPolicy.parse(policy_text(["FR", "DE", "IT"], auto=[("FR", "DE"),
 TOPICS = Topics("t.")
 RU = {"names": ["Дмитрий Кузнецов"], "birth_date": "1979-04-12", "nationalities": ["RU"]}
 SAME = {"names": ["Dmitriy Kuznetzov"], "birth_date": "1979-04-12"}
-WEAKER = {"names": ["Dmitry Kuznetsov"], "birth_date": "1979-04-21", "nationalities": ["DE"]}
+WEAKER = {"names": ["Dmitry Kuznetsov"], "birth_date": "1979-04-25", "nationalities": ["DE"]}
 STRANGER = {"names": ["Hiroshi Tanaka"], "birth_date": "1990-11-30"}
 
 

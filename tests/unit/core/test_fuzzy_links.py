@@ -75,7 +75,13 @@ def test_the_same_person_across_scripts_links_once_whatever_the_route() -> None:
     assert m["match_id"] == link_id("person", m["reports"][0], m["reports"][1])
     assert m["match_kind"] == "person" and m["status"] == "cross_border"
     assert m["confidence"] is not None and m["confidence"] >= 0.9
-    assert m["why"] == {"name": 1.0, "birth_date": "exact", "name_part": "agree", "nationality": "missing"}
+    assert m["why"] == {
+        "name": 1.0,
+        "birth_date": "exact",
+        "name_part": "agree",
+        "name_parts": "close",
+        "nationality": "missing",
+    }
     assert [r["report_id"] for r in m["reports"]] == ["DE-9", "FR-1"]
     assert m["reports"][1]["fields"] == ["subjects[0]"]
 

@@ -88,7 +88,7 @@ def test_any_text_scores_in_range(encoder: EntityEncoder, a: list[str], b: list[
         return
     assert 0.0 <= r.score <= 1.0
     assert r.decision in ("match", "possible", "no")
-    assert set(r.why) <= {"name", "order", "birth_date", "name_part", "nationality"}
+    assert set(r.why) <= {"name", "order", "birth_date", "name_part", "name_parts", "nationality"}
 
 
 @settings(max_examples=100, deadline=None)
