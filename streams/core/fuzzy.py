@@ -3,7 +3,7 @@
 Ingest: ``postings_of(report, encoder, ts)`` gives a report's encoded subjects, each under
 each of its blocking keys. Where a key's postings live (a worker partition, or a dict in replay):
 ``checked_posting`` refuses an entry that is not safe to file, ``file_subject`` files it under
-the key (bounded, ``blocking.file_under``) and returns what the key held before it, and
+the key (bounded as ``blocking.file_under`` says) and returns what the key held before it, and
 ``link_all`` scores every pair a batch met, each once, into one ``Match`` per pair of reports
 and kind (the best scoring subject pair), for scores at or above the floor. The policy grades
 them (hit, possible_hit, audit only). A pair found through several keys or partitions gives the
@@ -26,8 +26,13 @@ import numpy as np
 
 from streams.core.correlate import link_id
 from streams.core.entities.batch import Batch
-from streams.core.entities.blocking import MAX_POSTINGS, blocking_keys, file_under
-from streams.core.entities.encode import EncodedSubject, EntityEncoder, EntityEncodingError, decode
+from streams.core.entities.blocking import MAX_POSTINGS, blocking_keys
+from streams.core.entities.encode import (
+    EncodedSubject,
+    EntityEncoder,
+    EntityEncodingError,
+    decode,
+)
 from streams.core.entities.normalize import NORMALISER_VERSION
 from streams.core.entities.score import compare
 from streams.core.entities.subjects import subject_from_json
@@ -59,9 +64,24 @@ def decoded(encoding: str) -> EncodedSubject:
 
 
 @lru_cache(maxsize=4096)
+def keys_in_order(encoding: bytes) -> tuple[str, ...]:
+    """``blocking_keys`` of an encoding, computed once: at ingest, and again when the subject's
+    entries arrive under each of its keys (``keys_of``) in the same worker."""
+    return tuple(blocking_keys(decode(encoding)))
+
+
+@lru_cache(maxsize=4096)
 def keys_of(encoding: bytes) -> frozenset[str]:
     """The blocking keys of an encoding (a subject's entries arrive under each of its keys)."""
-    return frozenset(blocking_keys(decode(encoding)))
+    return frozenset(keys_in_order(encoding))
+
+
+@lru_cache(maxsize=4096)
+def _stored(raw: bytes) -> tuple[str, EncodedSubject, frozenset[str]]:
+    """An entry's encoding as a posting stores it (base64), decoded, and its blocking keys: once
+    per subject, not once per key its entries arrive under."""
+    text = base64.b64encode(raw).decode()
+    return text, decoded(text), keys_of(raw)
 
 
 def _ref(p: SubjectPosting) -> ReportRef:
@@ -88,27 +108,38 @@ def link_all(
     reports and kind, for its best subject pair (ties: the lowest subject indexes), if its score
     is at or above ``floor``. Raises ``EntityEncodingError`` if an encoding is not one (the
     caller checks encodings where they enter, so a stored one always decodes)."""
-    pairs: dict[tuple[str, str, str, int], tuple[SubjectPosting, SubjectPosting]] = {}
-    for new, candidates in met:
-        home = (new["fiu"], new["report_id"])
-        for c in candidates:
-            if (c["fiu"], c["report_id"]) != home:
-                pairs.setdefault((new["encoding"], c["fiu"], c["report_id"], c["subject"]), (new, c))
-    if not pairs:
-        return []
-    index: dict[str, int] = {}
+    seen: set[tuple[str, str, str, int]] = set()
+    listed: list[tuple[SubjectPosting, SubjectPosting]] = []
+    index: dict[str, int] = {}  # encoding -> its row in the batch (each decoded once)
     encodings: list[EncodedSubject] = []
-
-    def at(p: SubjectPosting) -> int:
-        i = index.get(p["encoding"])
+    rows_a: list[int] = []
+    rows_b: list[int] = []
+    for new, candidates in met:  # the hot loop of the link step: plain dict and set operations
+        fiu, report, enc = new["fiu"], new["report_id"], new["encoding"]
+        i = index.get(enc)
         if i is None:
-            i = index[p["encoding"]] = len(encodings)
-            encodings.append(decoded(p["encoding"]))
-        return i
-
-    listed = list(pairs.values())
-    ia = np.array([at(n) for n, _ in listed], dtype=np.int64)
-    ib = np.array([at(c) for _, c in listed], dtype=np.int64)
+            i = index[enc] = len(encodings)
+            encodings.append(decoded(enc))
+        for c in candidates:
+            cr = c["report_id"]
+            if cr == report and c["fiu"] == fiu:
+                continue
+            pair = (enc, c["fiu"], cr, c["subject"])
+            if pair in seen:
+                continue
+            seen.add(pair)
+            ce = c["encoding"]
+            j = index.get(ce)
+            if j is None:
+                j = index[ce] = len(encodings)
+                encodings.append(decoded(ce))
+            rows_a.append(i)
+            rows_b.append(j)
+            listed.append((new, c))
+    if not listed:
+        return []
+    ia = np.array(rows_a, dtype=np.int64)
+    ib = np.array(rows_b, dtype=np.int64)
     batch = Batch.of(encodings)
     scores = compare(batch, ia, batch, ib)
     best: dict[tuple[str, str, str, str, int], int] = {}
@@ -164,15 +195,24 @@ def file_subject(
         kept = forget_before(state, new["source_ts"] - retention_ms)
         trimmed = kept is None or len(kept["postings"]) < len(state["postings"])
         state = kept or {"postings": [], "last_ms": 0}
-    ids = [subject_id(p) for p in state["postings"]]
-    filed = file_under(ids, subject_id(new), cap)
-    candidates = state["postings"][: len(filed.candidates)]
-    if filed.added:
-        state["postings"].append(new)
+    postings = state["postings"]
+    fiu, report, subject = new["fiu"], new["report_id"], new["subject"]
+    at = next(
+        (
+            i
+            for i, p in enumerate(postings)
+            if p["report_id"] == report and p["subject"] == subject and p["fiu"] == fiu
+        ),
+        None,
+    )  # as blocking.file_under: a subject filed already meets the ones filed before it
+    added = at is None and len(postings) < cap
+    candidates = postings[: len(postings) if at is None else at]
+    if added:
+        postings.append(new)
         state["last_ms"] = max(state["last_ms"], new["source_ts"])
-    if filed.added or trimmed:
+    if added or trimmed:
         store[key] = state
-    return Met(candidates, filed.saturated)
+    return Met(candidates, at is None and not added)
 
 
 @dataclass
@@ -230,7 +270,7 @@ def postings_of(
             "encoding": base64.b64encode(encoding).decode(),
             "source_ts": source_ts,
         }
-        keyed.extend((key, posting) for key in blocking_keys(decode(encoding)))
+        keyed.extend((key, posting) for key in keys_in_order(encoding))
     return keyed, problems
 
 
@@ -248,15 +288,14 @@ def checked_posting(
             [("key", f"on partition {partition}, its blocking key's postings are on {home}")]
         )
     raw = bytes(entry["encoding"])
-    text = base64.b64encode(raw).decode()
-    enc = decoded(text)  # a subject's entries under its other keys decode it no more
+    text, enc, keys = _stored(raw)  # a subject's entries under its other keys decode it no more
     if enc.normaliser != NORMALISER_VERSION:
         raise EntityEncodingError(
             f"normaliser version {enc.normaliser}, this worker compares {NORMALISER_VERSION}"
         )
     if encoder is not None and enc.key_fingerprint != encoder.fingerprint:
         raise EntityEncodingError("encoded with another consortium key than the worker's")
-    if key not in keys_of(raw):
+    if key not in keys:
         raise ValidationError([("key", "not a blocking key of the entry's encoding")])
     return {
         "fiu": str(entry["fiu"]),
