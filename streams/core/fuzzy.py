@@ -20,6 +20,8 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, Protocol
 
 import numpy as np
@@ -42,6 +44,9 @@ from streams.core.tokens import stable_id
 from streams.errors import ValidationError
 
 KIND_NAMES = {1: "person", 2: "organization"}
+_ENCODING = itemgetter("encoding")
+_SUBJECT = itemgetter("fiu", "report_id", "subject")
+_REPORT = itemgetter("fiu", "report_id")
 DEFAULT_FLOOR = 0.5  # scores below it make no Match (and no audit record): too far to mention
 
 
@@ -108,38 +113,28 @@ def link_all(
     reports and kind, for its best subject pair (ties: the lowest subject indexes), if its score
     is at or above ``floor``. Raises ``EntityEncodingError`` if an encoding is not one (the
     caller checks encodings where they enter, so a stored one always decodes)."""
-    seen: set[tuple[str, str, str, int]] = set()
-    listed: list[tuple[SubjectPosting, SubjectPosting]] = []
-    index: dict[str, int] = {}  # encoding -> its row in the batch (each decoded once)
-    encodings: list[EncodedSubject] = []
-    rows_a: list[int] = []
-    rows_b: list[int] = []
-    for new, candidates in met:  # the hot loop of the link step: plain dict and set operations
-        fiu, report, enc = new["fiu"], new["report_id"], new["encoding"]
-        i = index.get(enc)
-        if i is None:
-            i = index[enc] = len(encodings)
-            encodings.append(decoded(enc))
-        for c in candidates:
-            cr = c["report_id"]
-            if cr == report and c["fiu"] == fiu:
-                continue
-            pair = (enc, c["fiu"], cr, c["subject"])
-            if pair in seen:
-                continue
-            seen.add(pair)
-            ce = c["encoding"]
-            j = index.get(ce)
-            if j is None:
-                j = index[ce] = len(encodings)
-                encodings.append(decoded(ce))
-            rows_a.append(i)
-            rows_b.append(j)
-            listed.append((new, c))
-    if not listed:
+    news: list[SubjectPosting] = []
+    cands: list[SubjectPosting] = []
+    for new, candidates in met:  # every pair met, in order (C-level list building from here)
+        cands.extend(candidates)
+        news.extend(repeat(new, len(candidates)))
+    if not cands:
         return []
-    ia = np.array(rows_a, dtype=np.int64)
-    ib = np.array(rows_b, dtype=np.int64)
+    new_encs = list(map(_ENCODING, news))
+    cand_ids = list(map(_SUBJECT, cands))
+    keys = list(zip(new_encs, cand_ids, strict=True))
+    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))  # a pair's first meeting
+    homes = list(map(_REPORT, news))
+    sel = [k for k in sorted(first.values()) if cand_ids[k][:2] != homes[k]]  # not the new one's own report
+    if not sel:
+        return []
+    listed = [(news[k], cands[k]) for k in sel]
+    enc_a = [new_encs[k] for k in sel]
+    enc_b = [cands[k]["encoding"] for k in sel]
+    index = {e: n for n, e in enumerate(dict.fromkeys(chain(enc_a, enc_b)))}  # each decoded once
+    encodings = [decoded(e) for e in index]
+    ia = np.fromiter(map(index.__getitem__, enc_a), np.int64, len(enc_a))
+    ib = np.fromiter(map(index.__getitem__, enc_b), np.int64, len(enc_b))
     batch = Batch.of(encodings)
     scores = compare(batch, ia, batch, ib)
     best: dict[tuple[str, str, str, str, int], int] = {}
