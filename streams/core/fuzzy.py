@@ -191,15 +191,9 @@ def file_subject(
         trimmed = kept is None or len(kept["postings"]) < len(state["postings"])
         state = kept or {"postings": [], "last_ms": 0}
     postings = state["postings"]
-    fiu, report, subject = new["fiu"], new["report_id"], new["subject"]
-    at = next(
-        (
-            i
-            for i, p in enumerate(postings)
-            if p["report_id"] == report and p["subject"] == subject and p["fiu"] == fiu
-        ),
-        None,
-    )  # as blocking.file_under: a subject filed already meets the ones filed before it
+    ids = list(map(_SUBJECT, postings))  # as blocking.file_under: a subject filed already
+    me = _SUBJECT(new)  # meets the ones filed before it (a replay finds the same pairs)
+    at = ids.index(me) if me in ids else None
     added = at is None and len(postings) < cap
     candidates = postings[: len(postings) if at is None else at]
     if added:
