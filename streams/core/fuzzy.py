@@ -46,7 +46,7 @@ from streams.errors import ValidationError
 KIND_NAMES = {1: "person", 2: "organization"}
 _ENCODING = itemgetter("encoding")
 _SUBJECT = itemgetter("fiu", "report_id", "subject")
-_REPORT = itemgetter("fiu", "report_id")
+_REPORT_ID = itemgetter("report_id")
 DEFAULT_FLOOR = 0.5  # scores below it make no Match (and no audit record): too far to mention
 
 
@@ -108,8 +108,8 @@ def link_all(
     met: Sequence[tuple[SubjectPosting, Sequence[SubjectPosting]]], floor: float, now: str
 ) -> list[Match]:
     """Score each new subject against its candidates, all pairs in one comparison (a worker
-    batch: every key of the batch's partition at once). A pair met through several keys is
-    scored once; a candidate of the new subject's own report is left out. One Match per pair of
+    batch: every key of the batch's partition at once). A pair met through several keys gives
+    one Match; a candidate of the new subject's own report is left out. One Match per pair of
     reports and kind, for its best subject pair (ties: the lowest subject indexes), if its score
     is at or above ``floor``. Raises ``EntityEncodingError`` if an encoding is not one (the
     caller checks encodings where they enter, so a stored one always decodes)."""
@@ -120,17 +120,10 @@ def link_all(
         news.extend(repeat(new, len(candidates)))
     if not cands:
         return []
-    new_encs = list(map(_ENCODING, news))
-    cand_ids = list(map(_SUBJECT, cands))
-    keys = list(zip(new_encs, cand_ids, strict=True))
-    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))  # a pair's first meeting
-    homes = list(map(_REPORT, news))
-    sel = [k for k in sorted(first.values()) if cand_ids[k][:2] != homes[k]]  # not the new one's own report
-    if not sel:
-        return []
-    listed = [(news[k], cands[k]) for k in sel]
-    enc_a = [new_encs[k] for k in sel]
-    enc_b = [cands[k]["encoding"] for k in sel]
+    # every pair is scored, one met through several keys too (a few rows more for numpy, no
+    # Python work per pair): ``best`` below keeps one per pair of reports, the first met
+    enc_a = list(map(_ENCODING, news))
+    enc_b = list(map(_ENCODING, cands))
     index = {e: n for n, e in enumerate(dict.fromkeys(chain(enc_a, enc_b)))}  # each decoded once
     encodings = [decoded(e) for e in index]
     ia = np.fromiter(map(index.__getitem__, enc_a), np.int64, len(enc_a))
@@ -139,18 +132,20 @@ def link_all(
     scores = compare(batch, ia, batch, ib)
     best: dict[tuple[str, str, str, str, int], int] = {}
     for i in np.flatnonzero((scores.score >= floor) & ~scores.kind_differs).tolist():
-        n, c = listed[i]
+        n, c = news[i], cands[i]
+        if n["report_id"] == c["report_id"] and n["fiu"] == c["fiu"]:
+            continue  # a subject of the new one's own report
         end = (n["fiu"], n["report_id"], c["fiu"], c["report_id"], int(scores.kind[i]))
         j = best.get(end)
         rank = (-scores.score[i], n["subject"], c["subject"])
-        if j is None or rank < (-scores.score[j], listed[j][0]["subject"], listed[j][1]["subject"]):
+        if j is None or rank < (-scores.score[j], news[j]["subject"], cands[j]["subject"]):
             best[end] = i
     out: list[Match] = []
     for end in sorted(best):
         i = best[end]
         score = float(scores.score[i])
         kind = KIND_NAMES[end[4]]
-        a, b = _ref(listed[i][0]), _ref(listed[i][1])
+        a, b = _ref(news[i]), _ref(cands[i])
         mid = link_id(kind, a, b)
         out.append(
             {
@@ -160,7 +155,7 @@ def link_all(
                 "token": mid,  # no shared token: the link's own id stands for it
                 "reports": [a, b],
                 "created_at": now,
-                "source_ts": listed[i][0]["source_ts"],
+                "source_ts": news[i]["source_ts"],
                 "confidence": score,
                 "why": scores.why(i),
             }
@@ -191,9 +186,10 @@ def file_subject(
         trimmed = kept is None or len(kept["postings"]) < len(state["postings"])
         state = kept or {"postings": [], "last_ms": 0}
     postings = state["postings"]
-    ids = list(map(_SUBJECT, postings))  # as blocking.file_under: a subject filed already
-    me = _SUBJECT(new)  # meets the ones filed before it (a replay finds the same pairs)
-    at = ids.index(me) if me in ids else None
+    me = _SUBJECT(new)  # as blocking.file_under: a subject filed already meets the ones filed
+    at = None  # before it (a replay finds the same pairs); the scan compares report ids at C level
+    if new["report_id"] in map(_REPORT_ID, postings):
+        at = next((i for i, p in enumerate(postings) if _SUBJECT(p) == me), None)
     added = at is None and len(postings) < cap
     candidates = postings[: len(postings) if at is None else at]
     if added:
