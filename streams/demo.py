@@ -1,7 +1,7 @@
 """``fiulink demo``: the whole hub on the embedded broker, ending with a summary.
 
 broker -> topics -> worker -> a generated feed published at a steady rate -> summary: reports
-processed, links against the truth (precision, recall), notifications per FIU, publish-to-
+processed, exact and fuzzy entity links against the truth (precision, recall each), notifications per FIU, publish-to-
 notification latency p50/p99, dead letters. Each run uses its own topic prefix and app id.
 """
 
@@ -23,6 +23,7 @@ from streams.kafka.topics import create_topics
 from streams.processes import stop_processes, wait_for_worker
 from streams.publish import Publisher
 from streams.tail import read_all
+from streams.truth_score import FUZZY_KINDS, score_links
 
 
 def say(msg: str) -> None:
@@ -79,9 +80,9 @@ def run_demo(
            "FIULINK_TOPIC_PREFIX": s.topic_prefix, "FIULINK_APP_ID": s.app_id}  # fmt: skip
     log = open(out / "worker.log", "wb")  # noqa: SIM115 - owned by the worker process
     worker = subprocess.Popen([sys.executable, "-m", "streams", "worker", "--policy", str(out / "policy.toml"),
-                               "--service-wallets", str(out / "service-wallets.txt")], env=env, stdout=log,
+                               "--service-wallets", str(out / "service-wallets.txt"), "--entity-links"], env=env, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    say(f"3/5 worker: pid {worker.pid}, app {s.app_id}, log {out / 'worker.log'}")
+    say(f"3/5 worker: pid {worker.pid}, app {s.app_id}, fuzzy entity links on, log {out / 'worker.log'}")
     try:
         merged = out / "feed-all.jsonl"
         lines = [
@@ -149,18 +150,19 @@ def _wait_and_summarise(
         for h in truth["must_notify"]
     }
     deadline = time.monotonic() + timeout
+    before = -1
     while True:
         notes = read_all(s, [topics.notification(f) for f in fius])
-        hits = {
-            (r["recipient_fiu"], r["recipient_report_id"], r["counterpart_report_id"])
-            for _, _, r in notes
-            if r["type"] == "hit"
-        }
-        found = len(must & hits)
+        sc = score_links(truth, (r for _, _, r in notes))
+        found = sc["exact"]["true"]
         sanctioned = any(r["type"] == "sanctions_hit" for _, _, r in notes)
-        say(f"    {len(notes)} notifications so far, {found}/{len(must)} planted hits found")
-        if (found == len(must) and sanctioned) or time.monotonic() > deadline:
+        fuzzy = sc["fuzzy_hits_and_possible"]["true"]
+        say(f"    {len(notes)} notifications so far, {found}/{len(must)} planted exact hits and "
+            f"{fuzzy}/{sc['fuzzy_planted']} planted fuzzy links found")  # fmt: skip
+        settled = len(notes) == before  # fuzzy links are not all found: wait until nothing new comes
+        if (found == len(must) and sanctioned and settled) or time.monotonic() > deadline:
             break
+        before = len(notes)
         time.sleep(3)
     unique = {r["notification_id"]: (ts, r) for _, ts, r in notes}
     latencies = [(ts - r["source_ts"]) / 1000 for ts, r in unique.values() if r.get("source_ts")]
@@ -168,9 +170,14 @@ def _wait_and_summarise(
     sightings = read_all(s, [topics.sightings], idle=1.0)
     processed = len({(r["fiu"], r["report_id"]) for _, _, batch in sightings for r in batch["reports"]})
     hot_tokens = {r["token"] for _, r in unique.values() if r["type"] == "hot_identifier"}
-    hit_ids = [r for _, r in unique.values() if r["type"] == "hit"]
-    pre_hot = sum(1 for r in hit_ids if r["token"] in hot_tokens)
-    tp = len(must & hits)
+    exact = {
+        (r["recipient_fiu"], r["recipient_report_id"], r["counterpart_report_id"])
+        for _, r in unique.values()
+        if r["type"] == "hit" and r["match_kind"] not in FUZZY_KINDS
+    }
+    pre_hot = len({(r["recipient_fiu"], r["recipient_report_id"], r["counterpart_report_id"])
+                   for _, r in unique.values() if r["type"] == "hit" and r["token"] in hot_tokens})  # fmt: skip
+    tp = len(must & exact)
     return {
         "reports": truth["reports"],
         "reports_processed": processed + sum(1 for _, _, d in dead if d["stage"] == "ingest"),
@@ -179,10 +186,20 @@ def _wait_and_summarise(
             sorted(Counter(f"{r['recipient_fiu']} {r['type']}" for _, r in unique.values()).items())
         ),
         "planted_hits": len(must),
-        "recall": tp / len(must) if must else 1.0,
-        "precision": tp / len(hits) if hits else 1.0,
-        "precision_excluding_pre_hot": tp / (len(hits) - pre_hot) if len(hits) > pre_hot else 1.0,
+        "recall": tp / len(must) if must else 1.0,  # exact links (wallets, documents, ..., name_dob)
+        "precision": tp / len(exact) if exact else 1.0,
+        "precision_excluding_pre_hot": tp / (len(exact) - pre_hot) if len(exact) > pre_hot else 1.0,
         "hits_before_tokens_turned_hot": pre_hot,
+        "fuzzy": {
+            k: sc[k]
+            for k in (
+                "fuzzy_planted",
+                "fuzzy_hits",
+                "fuzzy_hits_and_possible",
+                "fuzzy_missed_by_variant",
+                "hard_negatives_linked",
+            )
+        },  # fmt: skip
         "sanctions_hits": sorted(
             f"{r['recipient_fiu']} {r['recipient_report_id']}: {r['watchlist']} {r['listing_ref']}"
             for _, r in unique.values()
@@ -199,12 +216,19 @@ def _wait_and_summarise(
 def _print_summary(sm: dict[str, Any]) -> None:
     say("5/5 summary")
     say(f"    reports processed      {sm['reports_processed']} of {sm['reports']}")
-    say(f"    planted hits found     {sm['recall']:.1%} recall; precision {sm['precision']:.1%} "
+    say(f"    exact links            {sm['recall']:.1%} recall; precision {sm['precision']:.1%} "
         f"({sm['precision_excluding_pre_hot']:.1%} without the {sm['hits_before_tokens_turned_hot']} hits made before a token turned hot)")  # fmt: skip
     if sm["hits_before_tokens_turned_hot"]:
         say("    (a shared exchange wallet links every report holding it until it is seen too often and turns "
             "hot; the hits made before that are real shared identifiers, not planted links, and cannot be "
             "taken back: a smaller hot threshold makes fewer of them)")  # fmt: skip
+    fz = sm["fuzzy"]
+    for label, k in (("hits", "fuzzy_hits"), ("hits + possible", "fuzzy_hits_and_possible")):
+        say(f"    fuzzy links, {label:<15} {fz[k]['recall']:.1%} recall; precision {fz[k]['precision']:.1%} "
+            f"({fz[k]['true']} of {fz['fuzzy_planted']} planted found, {fz[k]['false']} not planted)")  # fmt: skip
+    missed = ", ".join(f"{k}: {v}" for k, v in fz["fuzzy_missed_by_variant"].items()) or "none"
+    linked = ", ".join(f"{k}: {v}" for k, v in fz["hard_negatives_linked"].items()) or "none"
+    say(f"    fuzzy links missed     {missed}; hard negatives linked: {linked}")
     say(
         f"    latency publish->note  p50 {sm['latency_p50_s'] * 1000:.0f} ms, p99 {sm['latency_p99_s'] * 1000:.0f} ms"
     )

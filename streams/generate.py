@@ -8,6 +8,11 @@ Planted: shared wallets, the same person under transliterated names with a birth
 documents, e-mails and phones, funds flowing to a wallet another FIU reported. Decoys: same-FIU
 overlaps (domestic), an exchange service wallet in many reports (never linked), an unknown wallet
 in many reports (turns hot: one alert per FIU), near-miss addresses with a broken checksum.
+
+For fuzzy entity links (``fiulink worker --entity-links``): persons and companies written two ways
+with no identifier in common (``streams.generate_entities.VARIANTS``), in the truth's
+``fuzzy_links`` (both directions, like ``must_notify``), and hard negatives (two alike that must not
+link) in ``hard_negatives``. Every other person is drawn once, so any other fuzzy link is a false one.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 from streams.core.identifiers.bech32 import encode_segwit
 from streams.core.identifiers.evm import eip55_checksum
 from streams.errors import InputError
+from streams.generate_entities import FIRST, NEGATIVES, VARIANTS, Identities, negative_pair, variant_pair
 
 FIU_CODES = ["FR", "DE", "NL", "SG", "IT", "ES", "BE", "AT", "PL", "SE", "PT", "IE", "LU", "CH", "GB", "JP"]
 PEOPLE = [
@@ -33,22 +39,6 @@ PEOPLE = [
     ("Αλέξανδρος Παπαδόπουλος", "Alexandros PAPADOPOULOS"),
     ("Zoë Ø. Hansen", "HANSEN, Zoe O."),
 ]
-FIRST = [
-    "Anna",
-    "Lukas",
-    "Marie",
-    "Jonas",
-    "Sofia",
-    "Noah",
-    "Emma",
-    "Leon",
-    "Mia",
-    "Elias",
-    "Lea",
-    "Paul",
-    "Nina",
-]
-LAST = ["Berg", "Klein", "Wolf", "Roth", "Vogel", "Jansen", "Dubois", "Rossi", "Tan", "Lim", "Novak", "Costa"]
 PHONE_PREFIX = {
     "FR": "+33 6",
     "DE": "+49 151",
@@ -66,6 +56,7 @@ class _Gen:
         self.rng = random.Random(seed)
         self.fius = fius
         self.counter = dict.fromkeys(fius, 0)
+        self.ids = Identities(self.rng)  # every person drawn once: no namesakes by chance
 
     def report_id(self, fiu: str) -> str:
         self.counter[fiu] += 1
@@ -91,10 +82,13 @@ class _Gen:
         base = PHONE_PREFIX.get(fiu, "+49 151")
         return f"{base}{self.rng.randrange(10**7, 10**8)}"
 
-    def person(self) -> dict[str, Any]:
-        return {"kind": "person", "names": [f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}-{self.rng.choice(LAST)}"],
-                "birth_date": f"19{self.rng.randrange(50, 99)}-{self.rng.randrange(1, 13):02d}-{self.rng.randrange(1, 29):02d}",
-                "wallets": [self.wallet()], "emails": [self.email()]}  # fmt: skip
+    def person(self, entity: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A subject with a wallet and an e-mail of its own: ``entity`` (kind, names, birth date),
+        or a new person drawn once."""
+        if entity is None:
+            p = self.ids.person()
+            entity = {"kind": "person", "names": [p.name()], "birth_date": p.birth_date()}
+        return {**entity, "wallets": [self.wallet()], "emails": [self.email()]}
 
     def report(
         self,
@@ -125,6 +119,8 @@ def generate(n_fius: int, n_reports: int, seed: int, out: Path, hot_threshold: i
     g = _Gen(fius, seed)
     rows: dict[str, list[dict[str, Any]]] = {f: [] for f in fius}
     links: list[tuple[str, str, str, str, str]] = []  # (fiu_a, rid_a, fiu_b, rid_b, kind)
+    fuzzy: list[tuple[str, str, str, str, str, str]] = []  # ... kind (person/organization), variant
+    negatives: list[dict[str, Any]] = []
     deny = (fius[-1], fius[-2]) if n_fius >= 4 else None  # one pair without an agreement
 
     def add(r: dict[str, Any]) -> dict[str, Any]:
@@ -156,7 +152,7 @@ def generate(n_fius: int, n_reports: int, seed: int, out: Path, hot_threshold: i
             sb.update(names=[lat], birth_date=dob)
             # the same person, a different dob elsewhere: must not link
             decoy = g.person()
-            decoy.update(names=[lat], birth_date=f"{1900 + (i // 28) % 40}-01-{1 + i % 28:02d}")
+            decoy.update(names=[lat], birth_date=f"{1900 + (i // len(PEOPLE)) % 40}-01-{1 + i % 28:02d}")
             add(g.report(g.rng.choice(fius), decoy))
         elif kind == "document":
             num = f"{g.rng.randrange(10**8, 10**9)}"
@@ -183,6 +179,24 @@ def generate(n_fius: int, n_reports: int, seed: int, out: Path, hot_threshold: i
             kind = "wallet"
         rb = add(g.report(b, sb))
         links.append((a, ra["report_id"], b, rb["report_id"], kind))
+        if kind == "name_dob":  # the same person in two scripts: a fuzzy link as well
+            fuzzy.append((a, ra["report_id"], b, rb["report_id"], "person", "name_dob"))
+
+    # fuzzy links: one identity written two ways (no shared identifier); hard negatives: two alike
+    for i in range(max(1, n_reports // 20)):
+        a, b = pair()
+        how = VARIANTS[i % len(VARIANTS)]
+        sa, sb = (g.person(e) for e in variant_pair(g.ids, how))
+        ra, rb = add(g.report(a, sa)), add(g.report(b, sb))
+        fuzzy.append((a, ra["report_id"], b, rb["report_id"], sa["kind"], how))
+    for i in range(max(1, n_reports // 40)):
+        a, b = pair()
+        how = NEGATIVES[i % len(NEGATIVES)]
+        sa, sb = (g.person(e) for e in negative_pair(g.ids, how))
+        ra, rb = add(g.report(a, sa)), add(g.report(b, sb))
+        negatives.append(
+            {"fius": [a, b], "reports": [ra["report_id"], rb["report_id"]], "kind": sa["kind"], "why": how}
+        )
 
     # decoys: same-FIU overlaps, an exchange service wallet, a hot wallet, near-miss addresses
     for _ in range(max(1, n_reports // 50)):
@@ -227,12 +241,19 @@ def generate(n_fius: int, n_reports: int, seed: int, out: Path, hot_threshold: i
         must.append(
             {"recipient_fiu": fb, "recipient_report_id": rb, "counterpart_report_id": ra, "match_kind": kind}
         )
+    fuzzy_must = [
+        {"recipient_fiu": x, "recipient_report_id": rx, "counterpart_report_id": ry, "match_kind": kind, "variant": how}
+        for fa, ra, fb, rb, kind, how in fuzzy
+        if not (deny and {fa, fb} == set(deny))
+        for x, rx, ry in ((fa, ra, rb), (fb, rb, ra))
+    ]  # fmt: skip
     denied = [
         {"fius": [fa, fb], "reports": [ra, rb]}
-        for fa, ra, fb, rb, _ in links
+        for fa, ra, fb, rb, *_ in [*links, *fuzzy]
         if deny and {fa, fb} == set(deny)
     ]
     truth = {"seed": seed, "fius": fius, "reports": sum(map(len, rows.values())), "must_notify": must,
+             "fuzzy_links": fuzzy_must, "hard_negatives": negatives,
              "denied_links": denied, "hot_wallet": {"chain": "eth", "address": hot}, "service_wallet": service}  # fmt: skip
     (out / "truth.json").write_text(json.dumps(truth, indent=1))
     for f, rs in rows.items():

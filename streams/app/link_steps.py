@@ -52,8 +52,12 @@ class LinkSteps:
         """SubjectBatch messages, one per subjects partition (more if large): each entry on the
         partition of its blocking key (``route``), where the ``postings`` table keeps that key."""
         parts: dict[int, list[dict[str, Any]]] = {}
+        raw: dict[str, bytes] = {}  # a subject's encoding, decoded once for all its keys
         for key, p in keyed:
-            entry = {**p, "key": key, "encoding": base64.b64decode(p["encoding"])}
+            encoding = raw.get(p["encoding"])
+            if encoding is None:
+                encoding = raw[p["encoding"]] = base64.b64decode(p["encoding"])
+            entry = {**p, "key": key, "encoding": encoding}
             parts.setdefault(route(key, self.partitions), []).append(entry)
         out: list[Send] = []
         for partition in sorted(parts):

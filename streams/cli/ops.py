@@ -117,12 +117,14 @@ def worker(
     "--out", type=click.Path(path_type=Path), required=True, help="directory for feed-XX.jsonl, policy, truth"
 )
 def generate(n_fius: int, n_reports: int, seed: int, out: Path) -> None:
-    """Write a synthetic feed with planted cross-border links and their truth."""
+    """Write a synthetic feed with planted cross-border links and their truth (exact links;
+    fuzzy person/company links written two ways, and hard negatives that must not link)."""
     from streams.generate import generate as run
 
     truth = run(n_fius, n_reports, seed, out)
     click.echo(f"{truth['reports']} reports from {len(truth['fius'])} FIUs in {out}; "
-               f"{len(truth['must_notify'])} hits must be notified (truth.json)", err=True)  # fmt: skip
+               f"{len(truth['must_notify'])} hits must be notified, {len(truth['fuzzy_links'])} fuzzy "
+               f"links planted, {len(truth['hard_negatives'])} hard negatives (truth.json)", err=True)  # fmt: skip
 
 
 @click.command()
@@ -133,7 +135,8 @@ def generate(n_fius: int, n_reports: int, seed: int, out: Path) -> None:
 @click.pass_context
 def demo(ctx: click.Context, n_reports: int, n_fius: int, rate: float, keep_running: bool) -> None:
     """Everything on the embedded broker: broker, topics, worker, a generated feed at a steady
-    rate, then a summary (precision/recall against the truth, latency p50/p99, dead letters)."""
+    rate, with fuzzy entity links on, then a summary (precision/recall of exact and of fuzzy
+    links against the truth, latency p50/p99, dead letters)."""
     from streams.demo import run_demo
 
     run_demo(settings_from(ctx), n_reports=n_reports, n_fius=n_fius, rate=rate, keep=keep_running)

@@ -81,8 +81,10 @@ def query(ctx: click.Context, statement: str, fmt: str, snapshot_path: Path | No
 
     \b
     Tables: reports, sightings, matches, notifications, audit, consents, dead_letters,
-    report_clusters, _offsets, _snapshot. Views: cross_border_links, clusters, exchange_matrix,
-    hot_identifiers, consent_backlog (age_seconds, age_hours), dead_letters_by_reason, sanctions_hits.
+    report_clusters, cluster_levels, _offsets, _snapshot. Views: cross_border_links, clusters,
+    exchange_matrix, hot_identifiers, consent_backlog (age_seconds, age_hours), dead_letters_by_reason,
+    sanctions_hits. clusters_at(C) is clusters with fuzzy entity links of confidence >= C joining too
+    (SELECT * FROM clusters_at(0.9)); matches and notifications carry confidence and why.
     audit keeps the first record of each decision; consents keeps every answer (append-only).
     csv is a header line then the rows; json is one object per line (neither cuts values);
     table cuts values at 60 characters unless --full. Several statements at once are refused."""

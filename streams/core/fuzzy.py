@@ -3,7 +3,7 @@
 Ingest: ``postings_of(report, encoder, ts)`` gives a report's encoded subjects, each under
 each of its blocking keys. Where a key's postings live (a worker partition, or a dict in replay):
 ``checked_posting`` refuses an entry that is not safe to file, ``file_subject`` files it under
-the key (bounded, ``blocking.file_under``) and returns what the key held before it, and
+the key (bounded as ``blocking.file_under`` says) and returns what the key held before it, and
 ``link_all`` scores every pair a batch met, each once, into one ``Match`` per pair of reports
 and kind (the best scoring subject pair), for scores at or above the floor. The policy grades
 them (hit, possible_hit, audit only). A pair found through several keys or partitions gives the
@@ -20,14 +20,21 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, Protocol
 
 import numpy as np
 
 from streams.core.correlate import link_id
 from streams.core.entities.batch import Batch
-from streams.core.entities.blocking import MAX_POSTINGS, blocking_keys, file_under
-from streams.core.entities.encode import EncodedSubject, EntityEncoder, EntityEncodingError, decode
+from streams.core.entities.blocking import MAX_POSTINGS, blocking_keys
+from streams.core.entities.encode import (
+    EncodedSubject,
+    EntityEncoder,
+    EntityEncodingError,
+    decode,
+)
 from streams.core.entities.normalize import NORMALISER_VERSION
 from streams.core.entities.score import compare
 from streams.core.entities.subjects import subject_from_json
@@ -37,6 +44,9 @@ from streams.core.tokens import stable_id
 from streams.errors import ValidationError
 
 KIND_NAMES = {1: "person", 2: "organization"}
+_ENCODING = itemgetter("encoding")
+_SUBJECT = itemgetter("fiu", "report_id", "subject")
+_REPORT_ID = itemgetter("report_id")
 DEFAULT_FLOOR = 0.5  # scores below it make no Match (and no audit record): too far to mention
 
 
@@ -59,9 +69,24 @@ def decoded(encoding: str) -> EncodedSubject:
 
 
 @lru_cache(maxsize=4096)
+def keys_in_order(encoding: bytes) -> tuple[str, ...]:
+    """``blocking_keys`` of an encoding, computed once: at ingest, and again when the subject's
+    entries arrive under each of its keys (``keys_of``) in the same worker."""
+    return tuple(blocking_keys(decode(encoding)))
+
+
+@lru_cache(maxsize=4096)
 def keys_of(encoding: bytes) -> frozenset[str]:
     """The blocking keys of an encoding (a subject's entries arrive under each of its keys)."""
-    return frozenset(blocking_keys(decode(encoding)))
+    return frozenset(keys_in_order(encoding))
+
+
+@lru_cache(maxsize=4096)
+def _stored(raw: bytes) -> tuple[str, EncodedSubject, frozenset[str]]:
+    """An entry's encoding as a posting stores it (base64), decoded, and its blocking keys: once
+    per subject, not once per key its entries arrive under."""
+    text = base64.b64encode(raw).decode()
+    return text, decoded(text), keys_of(raw)
 
 
 def _ref(p: SubjectPosting) -> ReportRef:
@@ -83,48 +108,44 @@ def link_all(
     met: Sequence[tuple[SubjectPosting, Sequence[SubjectPosting]]], floor: float, now: str
 ) -> list[Match]:
     """Score each new subject against its candidates, all pairs in one comparison (a worker
-    batch: every key of the batch's partition at once). A pair met through several keys is
-    scored once; a candidate of the new subject's own report is left out. One Match per pair of
+    batch: every key of the batch's partition at once). A pair met through several keys gives
+    one Match; a candidate of the new subject's own report is left out. One Match per pair of
     reports and kind, for its best subject pair (ties: the lowest subject indexes), if its score
     is at or above ``floor``. Raises ``EntityEncodingError`` if an encoding is not one (the
     caller checks encodings where they enter, so a stored one always decodes)."""
-    pairs: dict[tuple[str, str, str, int], tuple[SubjectPosting, SubjectPosting]] = {}
-    for new, candidates in met:
-        home = (new["fiu"], new["report_id"])
-        for c in candidates:
-            if (c["fiu"], c["report_id"]) != home:
-                pairs.setdefault((new["encoding"], c["fiu"], c["report_id"], c["subject"]), (new, c))
-    if not pairs:
+    news: list[SubjectPosting] = []
+    cands: list[SubjectPosting] = []
+    for new, candidates in met:  # every pair met, in order (C-level list building from here)
+        cands.extend(candidates)
+        news.extend(repeat(new, len(candidates)))
+    if not cands:
         return []
-    index: dict[str, int] = {}
-    encodings: list[EncodedSubject] = []
-
-    def at(p: SubjectPosting) -> int:
-        i = index.get(p["encoding"])
-        if i is None:
-            i = index[p["encoding"]] = len(encodings)
-            encodings.append(decoded(p["encoding"]))
-        return i
-
-    listed = list(pairs.values())
-    ia = np.array([at(n) for n, _ in listed], dtype=np.int64)
-    ib = np.array([at(c) for _, c in listed], dtype=np.int64)
+    # every pair is scored, one met through several keys too (a few rows more for numpy, no
+    # Python work per pair): ``best`` below keeps one per pair of reports, the first met
+    enc_a = list(map(_ENCODING, news))
+    enc_b = list(map(_ENCODING, cands))
+    index = {e: n for n, e in enumerate(dict.fromkeys(chain(enc_a, enc_b)))}  # each decoded once
+    encodings = [decoded(e) for e in index]
+    ia = np.fromiter(map(index.__getitem__, enc_a), np.int64, len(enc_a))
+    ib = np.fromiter(map(index.__getitem__, enc_b), np.int64, len(enc_b))
     batch = Batch.of(encodings)
     scores = compare(batch, ia, batch, ib)
     best: dict[tuple[str, str, str, str, int], int] = {}
     for i in np.flatnonzero((scores.score >= floor) & ~scores.kind_differs).tolist():
-        n, c = listed[i]
+        n, c = news[i], cands[i]
+        if n["report_id"] == c["report_id"] and n["fiu"] == c["fiu"]:
+            continue  # a subject of the new one's own report
         end = (n["fiu"], n["report_id"], c["fiu"], c["report_id"], int(scores.kind[i]))
         j = best.get(end)
         rank = (-scores.score[i], n["subject"], c["subject"])
-        if j is None or rank < (-scores.score[j], listed[j][0]["subject"], listed[j][1]["subject"]):
+        if j is None or rank < (-scores.score[j], news[j]["subject"], cands[j]["subject"]):
             best[end] = i
     out: list[Match] = []
     for end in sorted(best):
         i = best[end]
         score = float(scores.score[i])
         kind = KIND_NAMES[end[4]]
-        a, b = _ref(listed[i][0]), _ref(listed[i][1])
+        a, b = _ref(news[i]), _ref(cands[i])
         mid = link_id(kind, a, b)
         out.append(
             {
@@ -134,7 +155,7 @@ def link_all(
                 "token": mid,  # no shared token: the link's own id stands for it
                 "reports": [a, b],
                 "created_at": now,
-                "source_ts": listed[i][0]["source_ts"],
+                "source_ts": news[i]["source_ts"],
                 "confidence": score,
                 "why": scores.why(i),
             }
@@ -164,15 +185,19 @@ def file_subject(
         kept = forget_before(state, new["source_ts"] - retention_ms)
         trimmed = kept is None or len(kept["postings"]) < len(state["postings"])
         state = kept or {"postings": [], "last_ms": 0}
-    ids = [subject_id(p) for p in state["postings"]]
-    filed = file_under(ids, subject_id(new), cap)
-    candidates = state["postings"][: len(filed.candidates)]
-    if filed.added:
-        state["postings"].append(new)
+    postings = state["postings"]
+    me = _SUBJECT(new)  # as blocking.file_under: a subject filed already meets the ones filed
+    at = None  # before it (a replay finds the same pairs); the scan compares report ids at C level
+    if new["report_id"] in map(_REPORT_ID, postings):
+        at = next((i for i, p in enumerate(postings) if _SUBJECT(p) == me), None)
+    added = at is None and len(postings) < cap
+    candidates = postings[: len(postings) if at is None else at]
+    if added:
+        postings.append(new)
         state["last_ms"] = max(state["last_ms"], new["source_ts"])
-    if filed.added or trimmed:
+    if added or trimmed:
         store[key] = state
-    return Met(candidates, filed.saturated)
+    return Met(candidates, at is None and not added)
 
 
 @dataclass
@@ -230,7 +255,7 @@ def postings_of(
             "encoding": base64.b64encode(encoding).decode(),
             "source_ts": source_ts,
         }
-        keyed.extend((key, posting) for key in blocking_keys(decode(encoding)))
+        keyed.extend((key, posting) for key in keys_in_order(encoding))
     return keyed, problems
 
 
@@ -248,15 +273,14 @@ def checked_posting(
             [("key", f"on partition {partition}, its blocking key's postings are on {home}")]
         )
     raw = bytes(entry["encoding"])
-    text = base64.b64encode(raw).decode()
-    enc = decoded(text)  # a subject's entries under its other keys decode it no more
+    text, enc, keys = _stored(raw)  # a subject's entries under its other keys decode it no more
     if enc.normaliser != NORMALISER_VERSION:
         raise EntityEncodingError(
             f"normaliser version {enc.normaliser}, this worker compares {NORMALISER_VERSION}"
         )
     if encoder is not None and enc.key_fingerprint != encoder.fingerprint:
         raise EntityEncodingError("encoded with another consortium key than the worker's")
-    if key not in keys_of(raw):
+    if key not in keys:
         raise ValidationError([("key", "not a blocking key of the entry's encoding")])
     return {
         "fiu": str(entry["fiu"]),

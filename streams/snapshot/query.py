@@ -71,7 +71,8 @@ def run(snapshot: Path, statement: str) -> Result:
     except duckdb.Error as exc:
         raise SnapshotError(
             f"query failed: {exc}",
-            hint=f"tables: {', '.join(TABLE_NAMES)}, report_clusters; views: {', '.join(VIEW_NAMES)}",
+            hint=f"tables: {', '.join(TABLE_NAMES)}, report_clusters, cluster_levels; views: "
+            f"{', '.join(VIEW_NAMES)}; table macro: clusters_at(min_confidence)",
         ) from exc
     finally:
         con.close()

@@ -16,6 +16,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+import orjson
+
 Record = dict[str, Any]
 Row = tuple[Any, ...]
 
@@ -110,7 +112,13 @@ def _match(r: Record, _w: Where) -> Row:
         fius,
         timestamp(r["created_at"]),
         r.get("source_ts", 0),
+        1.0 if r.get("confidence") is None else r["confidence"],
+        _json(r.get("why")),
     )
+
+
+def _json(why: Any) -> str | None:
+    return None if why is None else orjson.dumps(why, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _notification(r: Record, _w: Where) -> Row:
@@ -135,6 +143,7 @@ def _notification(r: Record, _w: Where) -> Row:
         list(r.get("recipient_fields") or []),
         r.get("agreement"),
         r.get("message"),
+        _json(r.get("why")),
     )
 
 
@@ -208,7 +217,18 @@ TABLES: dict[str, Table] = {
     ),
     "Match": Table(
         "matches",
-        ("match_id", "status", "match_kind", "token", "reports", "fius", "created_at", "source_ts"),
+        (
+            "match_id",
+            "status",
+            "match_kind",
+            "token",
+            "reports",
+            "fius",
+            "created_at",
+            "source_ts",
+            "confidence",
+            "why",
+        ),  # fmt: skip
         ("match_id",),
         _match,
     ),
@@ -235,6 +255,7 @@ TABLES: dict[str, Table] = {
             "recipient_fields",
             "agreement",
             "message",
+            "why",
         ),
         ("notification_id",),
         _notification,

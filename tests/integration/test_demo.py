@@ -34,7 +34,11 @@ def test_demo_ends_with_next_steps_that_work(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr[-3000:]
         summary = json.loads(done.stdout.strip().splitlines()[-1])
         assert summary["recall"] == 1.0, done.stderr[-3000:]
+        fuzzy = summary["fuzzy"]  # entity links on: the planted variants found, apart from the exact links
+        assert fuzzy["fuzzy_planted"] >= 20
+        assert fuzzy["fuzzy_hits"]["recall"] >= 0.9 and fuzzy["fuzzy_hits"]["precision"] >= 0.9, fuzzy
         err = done.stderr
+        assert "fuzzy links, hits" in err and "fuzzy entity links on" in err
         assert "next steps" in err and "still up" in err
         exports = next(line for line in err.splitlines() if line.strip().startswith("export "))
         step_env = dict(env)

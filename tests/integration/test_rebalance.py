@@ -77,7 +77,7 @@ def _phase_files(files: list[Path], out: Path) -> list[Path]:
 
 def test_second_worker_joins_then_first_leaves_and_nothing_is_lost(hub: Hub, tmp_path: Path) -> None:
     feed = tmp_path / "feed"
-    hub.cli("generate", "--fius", "4", "--reports", "600", "--seed", "41", "--out", str(feed), check=True)
+    hub.cli("generate", "--fius", "4", "--reports", "700", "--seed", "41", "--out", str(feed), check=True)
     policy = feed / "policy.toml"
     hub.cli("topics", "create", "--policy", str(policy), check=True)
     files = sorted(feed.glob("feed-??.jsonl"))
@@ -130,7 +130,7 @@ def test_second_worker_joins_then_first_leaves_and_nothing_is_lost(hub: Hub, tmp
     gates[2].set()  # phase 2: B alone, on every partition, its tables recovered from the changelogs
     publisher.join(180)
     assert not errors, errors
-    assert sum(published) == 600
+    assert sum(published) == 700
 
     topics = [
         hub.settings.topics.notification(f) for f in json.loads((feed / "truth.json").read_text())["fius"]

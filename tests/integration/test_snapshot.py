@@ -177,3 +177,48 @@ def test_deliver_retries_past_failures_and_loses_no_notification(hub: Hub, polic
     with CaseSystem(fail_first=0).running() as again:
         hub.cli(*args, "--url", again.url, check=True, timeout=60)
     assert [key for key, _ in again.received] == ["n-new"]
+
+
+def test_fuzzy_links_reach_the_snapshot_with_confidence_why_and_clusters_by_confidence(
+    hub: Hub, tmp_path: Path
+) -> None:
+    """A generated feed through a worker with entity links, then `fiulink snapshot --once`: the
+    fuzzy matches and their notifications carry confidence and why, and clusters_at(c) joins
+    the planted variants' reports only down to the confidence asked for."""
+    feed = tmp_path / "feed"
+    hub.cli("generate", "--fius", "3", "--reports", "200", "--seed", "17", "--out", str(feed), check=True)
+    truth = json.loads((feed / "truth.json").read_text())
+    hub.cli("topics", "create", "--policy", str(feed / "policy.toml"), check=True)
+    hub.start_worker(feed / "policy.toml", "--entity-links")
+    hub.cli("publish", *sorted(str(f) for f in feed.glob("feed-*.jsonl")), check=True)
+    fius, planted = truth["fius"], len(truth["fuzzy_links"])
+    hub.read([hub.settings.topics.notification(f) for f in fius], timeout=150, idle=4,
+             until=lambda r: sum(n["match_kind"] in ("person", "organization") for n in r) >= planted * 0.9)  # fmt: skip
+    hub.stop_workers()
+    hub.cli("snapshot", "--once", check=True, timeout=300)
+
+    def q(sql: str) -> list[dict[str, Any]]:
+        return [
+            json.loads(x) for x in hub.cli("query", sql, "--format", "json", check=True).stdout.splitlines()
+        ]
+
+    fuzzy = q("SELECT match_id, confidence, why FROM matches WHERE match_kind IN ('person', 'organization')")
+    assert fuzzy and all(0.5 <= m["confidence"] <= 1.0 and "name" in json.loads(m["why"]) for m in fuzzy)
+    assert q("SELECT DISTINCT confidence FROM matches WHERE match_kind = 'wallet'") == [{"confidence": 1.0}]
+    notes = q("SELECT type, confidence, why FROM notifications WHERE match_kind IN ('person', 'organization') "
+              "AND type IN ('hit', 'possible_hit')")  # fmt: skip
+    assert notes and all(n["why"] and 0.75 <= n["confidence"] <= 1.0 for n in notes)
+    for n in notes:
+        assert not re.search(
+            r"[A-Za-z]{3,} [A-Za-z]{3,}|\d{4}-\d\d", n["why"]
+        )  # signals, never a name or date
+    # clusters: the fewer the links trusted, the more (smaller) clusters; 1.01 is exact links only
+    sizes = {c: q(f"SELECT count(*) AS n, coalesce(sum(n_reports), 0) AS r FROM clusters_at({c})")[0]
+             for c in (1.01, 0.9, 0.5)}  # fmt: skip
+    assert sizes[1.01] == q("SELECT count(*) AS n, coalesce(sum(n_reports), 0) AS r FROM clusters")[0]
+    assert sizes[1.01]["r"] < sizes[0.9]["r"] <= sizes[0.5]["r"]
+    together = {frozenset(c["reports"]) for c in q("SELECT reports FROM clusters_at(0.5)")}
+    joined = [h for h in truth["fuzzy_links"] if any(
+        f"{h['recipient_fiu']}:{h['recipient_report_id']}" in c and any(x.endswith(":" + h["counterpart_report_id"])
+                                                                       for x in c) for c in together)]  # fmt: skip
+    assert len(joined) >= 0.9 * planted, (len(joined), planted)

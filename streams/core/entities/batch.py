@@ -36,6 +36,14 @@ def _words(x: int, n: int) -> list[int]:
     return [(x >> (64 * i)) & 0xFFFFFFFFFFFFFFFF for i in range(n)]
 
 
+def _packed(xs: list[int], n: int) -> U64:
+    """Each int as ``n`` little-endian 64-bit words (``_words`` for many at once); bits beyond
+    the ``n`` words are dropped, as ``_words`` drops them."""
+    mask = (1 << (64 * n)) - 1
+    raw = b"".join((x & mask).to_bytes(8 * n, "little") for x in xs)
+    return np.frombuffer(raw, dtype="<u8").astype(np.uint64).reshape(len(xs), n)
+
+
 @dataclass(frozen=True)
 class Batch:
     normaliser: int
@@ -83,15 +91,20 @@ class Batch:
         parts = np.zeros((n, m, pw), np.uint64)
         nat = np.zeros((n, k), np.uint64)
         leg = np.zeros((n, li), np.uint64)
+        slots = [(i, j, nm) for i, s in enumerate(subs) for j, nm in enumerate(s.names)]
+        if slots:  # every filter of every name at once: bytes joined, read as words
+            ii = np.fromiter((i for i, _, _ in slots), np.intp, len(slots))
+            jj = np.fromiter((j for _, j, _ in slots), np.intp, len(slots))
+            flags[ii, jj] = np.fromiter((nm.flags | FLAG_PRESENT for *_, nm in slots), np.uint8, len(slots))
+            main[ii, jj] = _packed([nm.main for *_, nm in slots], mw)
+            skel[ii, jj] = _packed([nm.skel for *_, nm in slots], sw)
+            roles[ii, jj] = _packed([nm.roles for *_, nm in slots], rw)
+            parts[ii, jj] = _packed([nm.parts for *_, nm in slots], pw)
         for i, s in enumerate(subs):
-            for j, nm in enumerate(s.names):
-                flags[i, j] = nm.flags | FLAG_PRESENT
-                main[i, j] = _words(nm.main, mw)
-                skel[i, j] = _words(nm.skel, sw)
-                roles[i, j] = _words(nm.roles, rw)
-                parts[i, j] = _words(nm.parts, pw)
-            nat[i, : len(s.nationalities)] = s.nationalities
-            leg[i, : len(s.legal_forms)] = s.legal_forms
+            if s.nationalities:
+                nat[i, : len(s.nationalities)] = s.nationalities
+            if s.legal_forms:
+                leg[i, : len(s.legal_forms)] = s.legal_forms
         return cls(
             normaliser=norm,
             key_fingerprint=fp,

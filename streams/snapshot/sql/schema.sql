@@ -40,13 +40,17 @@ CREATE TABLE IF NOT EXISTS matches (
     reports         STRUCT(fiu VARCHAR, report_id VARCHAR, sharing VARCHAR, restrictions VARCHAR[])[],
     fius            VARCHAR[],        -- distinct FIUs of reports, sorted
     created_at      TIMESTAMPTZ,
-    source_ts       BIGINT
+    source_ts       BIGINT,
+    confidence      DOUBLE,           -- 1.0 for exact links; a fuzzy link's (person, organization) score
+    why             JSON              -- a fuzzy link's signals by name (never a raw value)
 );
+ALTER TABLE matches ADD COLUMN IF NOT EXISTS confidence DOUBLE;
+ALTER TABLE matches ADD COLUMN IF NOT EXISTS why JSON;
 
 CREATE TABLE IF NOT EXISTS notifications (
     notification_id       VARCHAR PRIMARY KEY,
     match_id              VARCHAR,
-    type                  VARCHAR,    -- hit | consent_request | consent_refused | hot_identifier | sanctions_hit
+    type                  VARCHAR,    -- hit | possible_hit | consent_request | consent_refused | hot_identifier | sanctions_hit
     recipient_fiu         VARCHAR,
     recipient_report_id   VARCHAR,
     counterpart_fiu       VARCHAR,
@@ -63,7 +67,8 @@ CREATE TABLE IF NOT EXISTS notifications (
     programs              VARCHAR[],
     recipient_fields      VARCHAR[],  -- the recipient's own fields that matched (paths, never values)
     agreement             VARCHAR,    -- the agreement it was decided under, e.g. 'DE-FR auto'
-    message               VARCHAR     -- consent_refused: the refusing FIU's note to the requester
+    message               VARCHAR,    -- consent_refused: the refusing FIU's note to the requester
+    why                   JSON        -- hit / possible_hit of a fuzzy link: its signals by name
 );
 -- A live database made before the sanctions columns gets them (NULL in older rows).
 ALTER TABLE notifications ADD COLUMN IF NOT EXISTS watchlist VARCHAR;
@@ -72,6 +77,7 @@ ALTER TABLE notifications ADD COLUMN IF NOT EXISTS programs VARCHAR[];
 ALTER TABLE notifications ADD COLUMN IF NOT EXISTS recipient_fields VARCHAR[];
 ALTER TABLE notifications ADD COLUMN IF NOT EXISTS agreement VARCHAR;
 ALTER TABLE notifications ADD COLUMN IF NOT EXISTS message VARCHAR;
+ALTER TABLE notifications ADD COLUMN IF NOT EXISTS why JSON;
 
 -- The first record of each decision: a replayed decision (new created_at) does not overwrite it.
 CREATE TABLE IF NOT EXISTS audit (

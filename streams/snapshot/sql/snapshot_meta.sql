@@ -4,6 +4,14 @@ CREATE TABLE report_clusters (
     fiu         VARCHAR NOT NULL,
     report_id   VARCHAR NOT NULL
 );
+-- A report's cluster when fuzzy entity links of at least min_confidence join clusters as well
+-- (only where it differs from the exact one above it): see the clusters_at table macro.
+CREATE TABLE cluster_levels (
+    fiu             VARCHAR NOT NULL,
+    report_id       VARCHAR NOT NULL,
+    min_confidence  DOUBLE NOT NULL,
+    cluster_id      VARCHAR NOT NULL
+);
 CREATE TABLE _snapshot (
     published_at TIMESTAMPTZ NOT NULL,
     "rows"       BIGINT NOT NULL,

@@ -181,3 +181,21 @@ def test_retention_forgets_subjects_reported_longer_ago_before_linking() -> None
     store2: dict[str, PostingsState] = {}
     file_and_link(store2, "k", posting("FR", "FR-1", RU, ts=1_000))
     assert file_and_link(store2, "k", posting("DE", "DE-9", SAME, ts=10_000), retention_ms=10_000).matches
+
+
+def test_two_reports_with_one_encoding_in_one_batch_each_link_to_what_is_stored() -> None:
+    """A batch scores every pair it met: two FIUs' reports of the same person, identical
+    encodings, arriving together, are each linked with the stored report (a pair is not dropped
+    for sharing an encoding with another one), and a pair met through several keys is one link."""
+    from streams.core.fuzzy import file_subject, link_all
+
+    store: dict[str, PostingsState] = {}
+    run(store, posting("FR", "FR-1", RU))
+    met = []
+    for p in (posting("DE", "DE-1", SAME), posting("NL", "NL-1", SAME)):
+        for key in blocking_keys(decode(base64.b64decode(p["encoding"]))):
+            met.append((p, file_subject(store, key, p).candidates))
+    ends = sorted(
+        (m["reports"][0]["report_id"], m["reports"][1]["report_id"]) for m in link_all(met, 0.5, NOW)
+    )
+    assert ends == [("DE-1", "FR-1"), ("NL-1", "DE-1"), ("NL-1", "FR-1")]

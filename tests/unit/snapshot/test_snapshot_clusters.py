@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -10,10 +11,11 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from streams.codec import codec
 from streams.snapshot import samples as S
-from streams.snapshot.clusters import report_clusters, roots
+from streams.snapshot.clusters import levels, report_clusters, roots
 from streams.snapshot.publisher import publish
-from streams.snapshot.writer import SnapshotWriter
+from streams.snapshot.writer import Message, SnapshotWriter
 
 Sightings = list[tuple[str, str, str]]
 
@@ -92,3 +94,62 @@ def test_published_clusters_view_matches_networkx_and_skips_hot_tokens(tmp_path:
         "SELECT count(DISTINCT cluster_id) FROM report_clusters WHERE report_id IN ('r-hot-1', 'r-hot-2')"
     ).fetchall()
     assert hot_rows == [(2,)]
+
+
+def oracle_at(sightings: Sightings, fuzzy: list[tuple[tuple[str, str], tuple[str, str], float]], t: float
+              ) -> set[frozenset[tuple[str, str]]]:  # fmt: skip
+    """networkx: the report-token graph plus the fuzzy links of confidence >= t."""
+    g = nx.Graph()
+    for fiu, rid, tok in sightings:
+        g.add_edge(("report", (fiu, rid)), ("token", tok))
+    for a, b, w in fuzzy:
+        if w >= t:
+            g.add_edge(("report", a), ("report", b))
+    comps = ({n[1] for n in comp if n[0] == "report"} for comp in nx.connected_components(g))
+    return {frozenset(c) for c in comps if len(c) >= 2}
+
+
+def test_levels_keep_the_smallest_root_and_say_only_what_changes() -> None:
+    # exact clusters {0,1} {2} {3,4} {5}; links 2-3 at 0.9, 1-3 at 0.8, 5-0 at 0.8
+    assert levels([0, 0, 2, 3, 3, 5], [(1, 3, 0.8), (2, 3, 0.9), (5, 0, 0.8)]) == [
+        (3, 0.9, 2), (4, 0.9, 2), (2, 0.8, 0), (3, 0.8, 0), (4, 0.8, 0), (5, 0.8, 0),
+    ]  # fmt: skip
+    assert levels([0, 1], []) == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(sightings_strategy, st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40),
+                                              st.sampled_from([1.0, 0.97, 0.9, 0.8, 0.62, 0.5])), max_size=40))  # fmt: skip
+def test_clusters_at_a_confidence_equal_networkx_with_the_links_that_sure(
+    tmp_path_factory, sightings, links
+) -> None:
+    """clusters_at(c) on a published snapshot: exact links plus fuzzy links of confidence >= c,
+    reports no sighting holds included (numbers above 30 have none); clusters is unchanged."""
+    fius = ["FR", "DE", "NL", "SG"]
+    fuzzy = [((fius[a % 4], str(a)), (fius[b % 4], str(b)), w) for a, b, w in links if a != b]
+    tmp = tmp_path_factory.mktemp("levels")
+    c = codec()
+    recs = [Message("t.sightings", 0, i, c.encode("Sighting", S.sighting(f, r, t)))
+            for i, (f, r, t) in enumerate(sightings)]  # fmt: skip
+    for i, (a, b, w) in enumerate(fuzzy):
+        m = S.match(f"f{i}", [a, b])
+        m.update(match_kind="person", confidence=w, why={"name": 0.9, "birth_date": "exact"})
+        recs.append(Message("t.matches", 0, i, c.encode("Match", m)))
+    with SnapshotWriter(tmp / "live.duckdb") as w:
+        w.apply(recs)
+        snap = publish(w.con, tmp / "snaps").path
+    con = duckdb.connect(str(snap), read_only=True)
+    for t in (1.0, 0.95, 0.9, 0.8, 0.6, 0.5, 0.0):
+        got = {frozenset(tuple(x.split(":", 1)) for x in reports)
+               for (reports,) in con.execute("SELECT reports FROM clusters_at(?)", [t]).fetchall()}  # fmt: skip
+        assert got == oracle_at(sightings, fuzzy, t), t
+    exact = {
+        frozenset(tuple(x.split(":", 1)) for x in r)
+        for (r,) in con.execute("SELECT reports FROM clusters").fetchall()
+    }
+    assert exact == {c for c in oracle(sightings) if len(c) >= 2}
+    if fuzzy:
+        conf, why = con.execute(
+            "SELECT confidence, why FROM matches WHERE match_kind = 'person' LIMIT 1"
+        ).fetchall()[0]
+        assert 0.5 <= conf <= 1.0 and json.loads(why) == {"birth_date": "exact", "name": 0.9}

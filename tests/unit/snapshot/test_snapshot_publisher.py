@@ -143,13 +143,22 @@ def test_a_live_database_from_before_the_newer_columns_gets_them(tmp_path: Path)
     start = old.index("CREATE TABLE IF NOT EXISTS notifications")
     end = old.index(");", start)
     cut = old.index("source_ts             BIGINT", start) + len("source_ts             BIGINT")
-    con.execute(old[:cut] + "\n" + old[end:])  # the notifications table as the first wave made it
+    old = old[:cut] + "\n" + old[end:]  # the notifications table as the first wave made it
+    first, rest = old.split("    source_ts       BIGINT,\n    confidence", 1)  # ... and matches
+    old = (
+        first
+        + "    source_ts       BIGINT\n);"
+        + rest.split("ALTER TABLE matches ADD COLUMN IF NOT EXISTS why JSON;")[1]
+    )
+    con.execute(old)
     assert "watchlist" not in [r[0] for r in con.execute("DESCRIBE notifications").fetchall()]
+    assert "confidence" not in [r[0] for r in con.execute("DESCRIBE matches").fetchall()]
     con.close()
     writer = SnapshotWriter(path)
     cols = [r[0] for r in writer.con.execute("DESCRIBE notifications").fetchall()]
-    newer = ["watchlist", "listing_ref", "programs", "recipient_fields", "agreement", "message"]
-    assert cols[-6:] == newer
+    newer = ["watchlist", "listing_ref", "programs", "recipient_fields", "agreement", "message", "why"]
+    assert cols[-7:] == newer
+    assert [r[0] for r in writer.con.execute("DESCRIBE matches").fetchall()][-2:] == ["confidence", "why"]
 
 
 def test_dead_letters_by_reason(views: duckdb.DuckDBPyConnection) -> None:
