@@ -67,8 +67,15 @@ def test_fold_and_skeleton_are_idempotent(part: str) -> None:
     assert skeleton(skeleton(fold(part))) == skeleton(fold(part))
 
 
+# An Arabic "servant of" word (abd, abdul, abdel ...) joins the part after it (Abd al-Rahman is
+# one name), so reversing the parts changes the name: those words are left out here.
+PART = st.text(alphabet="abcdefghijklmnoprstuvz", min_size=3, max_size=10).filter(
+    lambda p: not p.startswith("abd")
+)
+
+
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.text(alphabet="abcdefghijklmnoprstuvz", min_size=3, max_size=10), min_size=2, max_size=3))
+@given(st.lists(PART, min_size=2, max_size=3))
 def test_part_order_does_not_change_name_similarity(encoder: EntityEncoder, parts: list[str]) -> None:
     a, b = person(" ".join(parts)), person(" ".join(reversed(parts)))
     assert score_pairs(encoder, [(a, b)])[0].why["name"] == 1.0
