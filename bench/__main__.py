@@ -47,6 +47,9 @@ def main() -> None:
     ap.add_argument(
         "--quick", action="store_true", help="only the worker vs the Quix Streams peer, and latency"
     )
+    ap.add_argument(
+        "--million", action="store_true", help="only the 1,000,000-report backfill (a part of --full)"
+    )
     ap.add_argument("--soak-minutes", type=float, default=10.0, help="length of the memory soak (--full)")
     ap.add_argument(
         "--soak-rate", type=float, default=300.0, help="reports/s offered during the soak (--full)"
@@ -55,6 +58,10 @@ def main() -> None:
     res: dict[str, Any] = {"machine": f"{platform.node()} {os.cpu_count()} cpu, {platform.python_version()}",
                            "date": time.strftime("%Y-%m-%d %H:%M")}  # fmt: skip
     work = Path(tempfile.mkdtemp(prefix="fiulink-bench-"))
+    if args.million:
+        res.update(million(work))
+        print(json.dumps(res))
+        return
     if not args.quick:
         head(res, args)
     feed = e2e.prepare_feed(work / "feed", args.reports)
@@ -111,9 +118,16 @@ def engines(bootstrap: str, home: Path, feed: Path, args: argparse.Namespace) ->
     bf = e2e.backfill(bootstrap, home, feed, n)
     say(f"  pipeline on Faust's per-record path (FIULINK_FETCH_BATCHES=0): the same {n} reports")
     per_record = e2e.backfill(bootstrap, home, feed, n, extra_env={"FIULINK_FETCH_BATCHES": "0"})
+    say(f"  pipeline with fuzzy entity links on (FIULINK_ENTITY_LINKS=1): the same {n} reports")
+    fuzzy = e2e.backfill(bootstrap, home, feed, n, extra_env={"FIULINK_ENTITY_LINKS": "1"})
     res: dict[str, Any] = {
         "worker_per_record_first_to_last_per_s": per_record["first_to_last_output_reports_per_s"],
         "worker_per_record_cpu_ms_per_report": per_record["worker_cpu_ms_per_report"],
+        "fuzzy_first_to_last_per_s": fuzzy["first_to_last_output_reports_per_s"],
+        "fuzzy_cpu_ms_per_report": fuzzy["worker_cpu_ms_per_report"],
+        "fuzzy_to_exact": fuzzy["first_to_last_output_reports_per_s"]
+        / bf["first_to_last_output_reports_per_s"],
+        "fuzzy_to_exact_per_cpu": bf["worker_cpu_ms_per_report"] / fuzzy["worker_cpu_ms_per_report"],
     }
     if peer.available():
         say(f"  peer baseline: {n} reports through a no-logic Quix Streams consume->produce")
@@ -146,11 +160,30 @@ def full(res: dict[str, Any], bootstrap: str, home: Path, work: Path, args: argp
         f"  full: a worker fed {args.soak_rate:.0f} reports/s for {args.soak_minutes:g} minutes (memory soak)"
     )
     res.update(scale.soak(bootstrap, home, work, args.soak_minutes, args.soak_rate))
+    res.update(backfill_1m(bootstrap, home, work))
+
+
+def backfill_1m(bootstrap: str, home: Path, work: Path) -> dict[str, Any]:
     say("  full: backfill of 1,000,000 reports (long: generating, publishing, then the clock runs)")
     big = e2e.prepare_feed(work / "feed1m", 1_000_000)
     b1m = e2e.backfill(bootstrap, home, big, 1_000_000, timeout=7200)
-    res.update({"backfill_1m_seconds": b1m["seconds"], "backfill_1m_reports_per_s": b1m["reports_per_s"],
-                "backfill_1m_peak_rss_mb": b1m["peak_rss_mb"]})  # fmt: skip
+    return {"backfill_1m_seconds": b1m["seconds"], "backfill_1m_reports_per_s": b1m["reports_per_s"],
+            "backfill_1m_peak_rss_mb": b1m["peak_rss_mb"]}  # fmt: skip
+
+
+def million(work: Path) -> dict[str, Any]:
+    """Only the 1,000,000-report backfill, on a broker of its own."""
+    settings = Settings.from_env(
+        {"FIULINK_HOME": str(work / "home"), "FIULINK_BOOTSTRAP": f"127.0.0.1:{free_port()}"}
+    )
+    broker = EmbeddedBroker(settings)
+    info = broker.start()
+    try:
+        home = work / "runs"
+        home.mkdir()
+        return backfill_1m(info.bootstrap, home, work)
+    finally:
+        broker.stop()
 
 
 def tail(res: dict[str, Any], work: Path, args: argparse.Namespace) -> None:

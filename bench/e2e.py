@@ -200,9 +200,9 @@ class Run:
         return total
 
     def sources(self, fius: list[str]) -> list[str]:
-        """Every topic the worker consumes: feeds, consent answers, sightings, matches."""
+        """Every topic the worker consumes: feeds, consent answers, sightings, matches, subjects."""
         t = self.s.topics
-        return [*map(t.feed, fius), *map(t.consent, fius), t.sightings, t.matches]
+        return [*map(t.feed, fius), *map(t.consent, fius), t.sightings, t.matches, t.subjects]
 
     def wait_drained(self, group: str, topics: list[str], timeout: float, on_poll: Any = None) -> None:
         """Until ``group`` has committed everything on ``topics``; progress on stderr."""
