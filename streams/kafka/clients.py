@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from streams.config import Settings
 from streams.errors import BrokerError
+
+#: kafka-python's bootstrap retries for 30 s by default. A client without TLS at a TLS listener,
+#: or with another CA, never gets through, so the first try is this short: if it fails, the TLS
+#: diagnosis runs (one probe connection) and says what is wrong at once; otherwise the client
+#: gets the rest of its patience (a slow or distant broker still has the full bootstrap time).
+FIRST_BOOTSTRAP_MS = 2000
 
 
 def unreachable(settings: Settings, exc: Exception) -> BrokerError:
@@ -31,6 +39,28 @@ def unreachable(settings: Settings, exc: Exception) -> BrokerError:
     )
 
 
+def connect(settings: Settings, factory: Callable[..., Any], conf: dict[str, Any]) -> Any:
+    """``factory(**conf)`` (a kafka-python client, which bootstraps in its constructor), refusing a
+    TLS mismatch within ``FIRST_BOOTSTRAP_MS`` instead of the whole bootstrap timeout."""
+    from kafka.errors import KafkaTimeoutError
+
+    from streams.kafka.tls import refused
+
+    patience = int(conf.get("bootstrap_timeout_ms", 30000))
+    first = min(FIRST_BOOTSTRAP_MS, patience)
+    started = time.monotonic()
+    try:
+        return factory(**{**conf, "bootstrap_timeout_ms": first})
+    except KafkaTimeoutError as exc:
+        tls = refused(settings.bootstrap, settings.client_options(), exc)
+        if tls is not None:
+            raise tls from exc
+        if first >= patience:
+            raise
+    rest = patience - int((time.monotonic() - started) * 1000)
+    return factory(**{**conf, "bootstrap_timeout_ms": max(rest, first)})
+
+
 def producer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-def]
     from kafka.errors import KafkaError
 
@@ -50,7 +80,7 @@ def producer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-d
         **overrides,
     }
     try:
-        return KafkaProducer(**conf)
+        return connect(settings, KafkaProducer, conf)
     except KafkaError as exc:
         raise unreachable(settings, exc) from exc
 
@@ -69,6 +99,6 @@ def consumer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-d
         **overrides,
     }
     try:
-        return KafkaConsumer(**conf)
+        return connect(settings, KafkaConsumer, conf)
     except KafkaError as exc:
         raise unreachable(settings, exc) from exc
