@@ -61,6 +61,18 @@ def client_cert(s: Settings, fiu: str) -> None:
     click.echo(f"export FIULINK_SSL_KEYFILE={key}")
 
 
+def deploy_files(s: Settings, hosts: list[str]) -> None:
+    from streams.kafka.deploy import write_deployment
+
+    for path in write_deployment(s, hosts):
+        click.echo(str(path))
+    click.echo(
+        "mounted read-only by docker-compose.tls.yml; the files are private (0600): let the containers' "
+        "users read them (README, 'TLS across borders')",
+        err=True,
+    )
+
+
 def stop(s: Settings, node: int | None) -> None:
     c = Cluster(s)
     if node is not None:

@@ -90,6 +90,23 @@ def broker_client_cert(ctx: click.Context, fiu: str) -> None:
     cluster.client_cert(settings_from(ctx), fiu)
 
 
+@broker.command("deploy-files")
+@click.option(
+    "--hosts",
+    default="kafka-1,kafka-2,kafka-3",
+    show_default=True,
+    help="the nodes' host names, comma-separated (docker-compose.yml's services)",
+)
+@click.pass_context
+def broker_deploy_files(ctx: click.Context, hosts: str) -> None:
+    """Write the files of a SASL_SSL cluster on hosts of its own into $FIULINK_HOME/broker/tls
+    (docker-compose.tls.yml mounts them): each node's server.properties and key store, the CA,
+    a start script and the hub's client files; the settings are `broker start --secure --tls`'s."""
+    from streams.cli import cluster
+
+    cluster.deploy_files(settings_from(ctx), [h.strip() for h in hosts.split(",")])
+
+
 @broker.command("status")
 @click.pass_context
 def broker_status(ctx: click.Context) -> None:

@@ -31,8 +31,8 @@ NODE_PROPERTIES = """\
 process.roles=broker,controller
 node.id={node}
 controller.quorum.voters={voters}
-listeners={listener}://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}
-advertised.listeners={listener}://127.0.0.1:{port}
+listeners={listener}://{host}:{port},CONTROLLER://{host}:{cport}
+advertised.listeners={listener}://{host}:{port}
 inter.broker.listener.name={listener}
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,{listener}:{listener}
@@ -280,13 +280,27 @@ class Cluster:
         return layout
 
     def _write_properties(self, layout: Layout, node: Node, props: Path) -> None:
+        text = self.node_properties(layout, node)
+        if layout.secure:  # holds passwords
+            props.unlink(missing_ok=True)
+            fd = os.open(props, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+        props.write_text(text)
+
+    def node_properties(self, layout: Layout, node: Node, hosts: dict[int, str] | None = None,
+                        data: Path | None = None, mount: Path | None = None) -> str:  # fmt: skip
+        """Node ``node``'s server.properties: on loopback here, or (``streams/kafka/deploy.py``) on
+        its own host ``hosts[id]`` (the name it listens on and its certificate names), with its
+        data in ``data`` and its TLS files under ``mount`` as the broker sees them."""
         rf, isr = durability(len(layout.nodes))
         listener = {(False, False): "PLAINTEXT", (True, False): "SASL_PLAINTEXT",
                     (False, True): "SSL", (True, True): "SASL_SSL"}[(layout.secure, layout.tls)]  # fmt: skip
-        voters = ",".join(f"{m.id}@127.0.0.1:{m.controller_port}" for m in layout.nodes)
+        host = (hosts or {}).get
+        voters = ",".join(f"{m.id}@{host(m.id, '127.0.0.1')}:{m.controller_port}" for m in layout.nodes)
         text = NODE_PROPERTIES.format(node=node.id, voters=voters, listener=listener, port=node.port,
-                                      cport=node.controller_port, data=self.node_dir(node.id) / "data",
-                                      partitions=self.settings.partitions, rf=rf, isr=isr)  # fmt: skip
+                                      cport=node.controller_port, data=data or self.node_dir(node.id) / "data",
+                                      partitions=self.settings.partitions, rf=rf, isr=isr,
+                                      host=host(node.id, "127.0.0.1"))  # fmt: skip
         if layout.secure:
             from streams.kafka import secure
 
@@ -298,14 +312,14 @@ class Cluster:
                     "=CONTROLLER:SASL_SSL,SASL_SSL:SASL_SSL",
                 )
             text += sec
-            props.unlink(missing_ok=True)
-            fd = os.open(props, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # holds passwords
-            os.close(fd)
         if layout.tls:
             from streams.kafka.tls import server_properties
 
-            text += server_properties(self.settings.home, node.id, listener, mtls=layout.mtls)
-        props.write_text(text)
+            name = host(node.id, f"node-{node.id}")
+            hosts_of = (name,) if hosts else ("127.0.0.1", "localhost")
+            text += server_properties(self.settings.home, node.id, listener, mtls=layout.mtls, name=name,
+                                      hosts=hosts_of, mount=mount)  # fmt: skip
+        return text
 
     def _format_args(self, layout: Layout) -> list[str]:
         if not layout.secure:

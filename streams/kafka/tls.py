@@ -34,7 +34,7 @@ def tls_dir(home: Path) -> Path:
     return home / "broker" / "tls"
 
 
-def _private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to a new file created 0600."""
     path.unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -92,7 +92,7 @@ def ensure_ca(home: Path) -> Path:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _private(ca_key, _key_pem(key))
+    write_private(ca_key, _key_pem(key))
     ca_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return ca_pem
 
@@ -147,9 +147,9 @@ def issue(
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     cert = builder.sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    _private(d / f"{name}.key", _key_pem(key))
+    write_private(d / f"{name}.key", _key_pem(key))
     (d / f"{name}.crt").write_bytes(cert_pem)
-    _private(out, _key_pem(key) + cert_pem)
+    write_private(out, _key_pem(key) + cert_pem)
     return out
 
 
@@ -165,20 +165,33 @@ def client_cert(home: Path, fiu: str) -> tuple[Path, Path]:
     return tls_dir(home) / f"fiu-{fiu}.crt", tls_dir(home) / f"fiu-{fiu}.key"
 
 
-def server_properties(home: Path, node: int, listener: str = "SASL_SSL", mtls: bool = False) -> str:
-    """What ``--tls`` adds to a node's server.properties: its PEM key store and the CA; with
-    ``mtls`` every client (and broker) must show a certificate from the CA."""
-    keystore = issue(home, f"node-{node}", server=True)
+def server_properties(
+    home: Path,
+    node: int,
+    listener: str = "SASL_SSL",
+    mtls: bool = False,
+    *,
+    name: str | None = None,
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+    mount: Path | None = None,
+) -> str:
+    """What ``--tls`` adds to a node's server.properties: its PEM key store (certificate ``name``
+    for ``hosts``) and the CA, as paths under ``mount`` if the broker sees the TLS directory
+    there (a container); with ``mtls`` every client (and broker) must show a certificate."""
+    keystore = issue(home, name or f"node-{node}", server=True, hosts=hosts)
     issue(home, "hub", server=False)  # a client certificate for mutual TLS
+    ca = tls_dir(home) / "ca.pem"
+    if mount is not None:
+        keystore, ca = mount / keystore.name, mount / ca.name
     return f"""\
 # -- fiulink --tls ---------------------------------------------------------------------------
 # The {listener} and CONTROLLER listeners (clients, brokers and controllers between them) speak
-# TLS 1.2+ with a certificate from the hub's CA ({tls_dir(home) / "ca.pem"}); brokers and
+# TLS 1.2+ with a certificate from the hub's CA ({ca}); brokers and
 # controllers verify each other's host names and show their own certificate as clients.
 ssl.keystore.type=PEM
 ssl.keystore.location={keystore}
 ssl.truststore.type=PEM
-ssl.truststore.location={tls_dir(home) / "ca.pem"}
+ssl.truststore.location={ca}
 # On SASL listeners only the listener-prefixed ssl.client.auth counts (KIP-684).
 listener.name.{listener.lower()}.ssl.client.auth={"required" if mtls else "requested"}
 listener.name.controller.ssl.client.auth={"required" if mtls else "requested"}
