@@ -55,8 +55,9 @@ lint: setup
 	$(BIN)/ruff format --check streams tests bench
 	$(BIN)/mypy streams/core
 
+# PYTEST_ARGS="-n 2 --dist loadgroup": two workers (README, Testing).
 test: setup lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # The benchmarks also need the `bench` extra (the Quix Streams peer); `make test` does not.
 $(VENV)/.bench-installed: $(VENV)/.installed

@@ -67,5 +67,11 @@ def policy_file(tmp_path: Path) -> Path:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if {"kafka_bootstrap", "cluster_env"} & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if {"kafka_bootstrap", "cluster_env"} & fixtures:
             item.add_marker(pytest.mark.kafka)
+        # With pytest-xdist (`make test PYTEST_ARGS="-n 2 --dist loadgroup"`): a module's tests stay
+        # on one worker (its module-scoped broker starts once), and so do all the tests on the
+        # three-node cluster (one cluster per session, not one per worker).
+        group = "cluster" if "cluster_env" in fixtures else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))

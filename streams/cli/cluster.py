@@ -16,9 +16,13 @@ def wanted(s: Settings, nodes: int, tls: bool, node: int | None) -> bool:
     return nodes > 1 or tls or node is not None or Cluster(s).layout() is not None
 
 
-def start(s: Settings, nodes: int, port: int | None, secure: bool, tls: bool, node: int | None) -> None:
+def start(
+    s: Settings, nodes: int, port: int | None, secure: bool, tls: bool, node: int | None, mtls: bool = False
+) -> None:
     if tls and not secure:
         raise BrokerError("--tls needs --secure", hint="`fiulink broker start --secure --tls`: SASL_SSL")
+    if mtls and not tls:
+        raise BrokerError("--mtls needs --tls", hint="`fiulink broker start --secure --tls --mtls`")
     c = Cluster(s)
     if node is not None:
         c.start_node(node)
@@ -30,7 +34,7 @@ def start(s: Settings, nodes: int, port: int | None, secure: bool, tls: bool, no
     existing = c.layout()
     if existing is not None and nodes == 1 and len(existing.nodes) > 1:
         nodes = len(existing.nodes)  # `broker start` again starts the cluster as it was set up
-    layout = c.start(nodes, port, secure, tls)
+    layout = c.start(nodes, port, secure, tls, mtls=mtls)
     click.echo(
         f"cluster of {len(layout.nodes)} node(s) running ({describe(layout)}); home {s.home}", err=True
     )
@@ -41,6 +45,32 @@ def start(s: Settings, nodes: int, port: int | None, secure: bool, tls: bool, no
         click.echo(f"clients: export FIULINK_SSL_CAFILE={ca}", err=True)
     click.echo(f"export FIULINK_BOOTSTRAP={layout.bootstrap}", err=True)
     click.echo(layout.bootstrap)
+
+
+def client_cert(s: Settings, fiu: str) -> None:
+    from streams.kafka.secure import check_fiu
+    from streams.kafka.tls import client_cert, tls_dir
+
+    fiu = fiu.upper()
+    check_fiu(fiu)
+    cert, key = client_cert(s.home, fiu)
+    click.echo(f"client certificate for {fiu} signed by the hub's CA: {cert} (key {key}, keep it private)",
+               err=True)  # fmt: skip
+    click.echo(f"export FIULINK_SSL_CAFILE={tls_dir(s.home) / 'ca.pem'}")
+    click.echo(f"export FIULINK_SSL_CERTFILE={cert}")
+    click.echo(f"export FIULINK_SSL_KEYFILE={key}")
+
+
+def deploy_files(s: Settings, hosts: list[str]) -> None:
+    from streams.kafka.deploy import write_deployment
+
+    for path in write_deployment(s, hosts):
+        click.echo(str(path))
+    click.echo(
+        "mounted read-only by docker-compose.tls.yml; the files are private (0600): let the containers' "
+        "users read them (README, 'TLS across borders')",
+        err=True,
+    )
 
 
 def stop(s: Settings, node: int | None) -> None:

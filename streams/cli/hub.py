@@ -30,10 +30,15 @@ def broker() -> None:
     help="KRaft nodes (broker+controller each); 3: replication factor 3, min.insync.replicas 2",
 )
 @click.option("--tls", is_flag=True, help="with --secure: SASL_SSL with a generated CA (broker/tls/ca.pem)")
+@click.option(
+    "--mtls",
+    is_flag=True,
+    help="with --tls: every client must show a certificate from the hub's CA (`broker client-cert`)",
+)
 @click.option("--node", type=int, help="start only this node of the cluster (after `stop --node N`)")
 @click.pass_context
 def broker_start(
-    ctx: click.Context, port: int | None, secure: bool, nodes: int, tls: bool, node: int | None
+    ctx: click.Context, port: int | None, secure: bool, nodes: int, tls: bool, mtls: bool, node: int | None
 ) -> None:
     """Start the broker; returns when it answers and prints the bootstrap address. Idempotent.
     With --nodes 3, a three-node cluster: node N under $FIULINK_HOME/broker/node-N, ports
@@ -42,8 +47,8 @@ def broker_start(
     from streams.kafka.broker import EmbeddedBroker
 
     s = settings_from(ctx)
-    if cluster.wanted(s, nodes, tls, node):
-        cluster.start(s, nodes, port, secure, tls, node)
+    if cluster.wanted(s, nodes, tls or mtls, node):
+        cluster.start(s, nodes, port, secure, tls, node, mtls)
         return
     b = EmbeddedBroker(s)
     already = b.info()
@@ -71,6 +76,35 @@ def broker_stop(ctx: click.Context, node: int | None) -> None:
         return
     stopped = EmbeddedBroker(settings_from(ctx)).stop()
     click.echo("broker stopped" if stopped else "broker was not running", err=True)
+
+
+@broker.command("client-cert")
+@click.option("--fiu", required=True, help="the FIU (its SASL principal) the certificate is for")
+@click.pass_context
+def broker_client_cert(ctx: click.Context, fiu: str) -> None:
+    """Sign a client certificate for mutual TLS with the hub's CA (a `--secure --tls` broker under
+    $FIULINK_HOME); made once, then the same files. Prints the three variables the FIU's clients
+    need; hand it ca.pem and these two files (the key privately)."""
+    from streams.cli import cluster
+
+    cluster.client_cert(settings_from(ctx), fiu)
+
+
+@broker.command("deploy-files")
+@click.option(
+    "--hosts",
+    default="kafka-1,kafka-2,kafka-3",
+    show_default=True,
+    help="the nodes' host names, comma-separated (docker-compose.yml's services)",
+)
+@click.pass_context
+def broker_deploy_files(ctx: click.Context, hosts: str) -> None:
+    """Write the files of a SASL_SSL cluster on hosts of its own into $FIULINK_HOME/broker/tls
+    (docker-compose.tls.yml mounts them): each node's server.properties and key store, the CA,
+    a start script and the hub's client files; the settings are `broker start --secure --tls`'s."""
+    from streams.cli import cluster
+
+    cluster.deploy_files(settings_from(ctx), [h.strip() for h in hosts.split(",")])
 
 
 @broker.command("status")

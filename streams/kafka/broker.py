@@ -113,9 +113,11 @@ class EmbeddedBroker:
         from kafka.admin import KafkaAdminClient
 
         try:
-            admin = KafkaAdminClient(
+            admin = KafkaAdminClient(  # a probe: no 30 s bootstrap with a doubling backoff; callers poll
                 bootstrap_servers=bootstrap,
                 request_timeout_ms=int(timeout * 1000),
+                bootstrap_timeout_ms=int(timeout * 1000),
+                reconnect_backoff_max_ms=500,
                 **self.settings.client_options(),
             )
         except Exception:

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
+import socket
+import time
+from collections.abc import Callable
 from typing import Any
 
 from streams.config import Settings
 from streams.errors import BrokerError
+
+#: kafka-python's bootstrap retries for 30 s by default. A client without TLS at a TLS listener,
+#: or with another CA, never gets through, nor one whose every bootstrap address refuses the
+#: connection, so the first try is this short: if it fails, the TLS diagnosis runs (one probe
+#: connection) and says what is wrong at once, as does a refused connection at every address;
+#: otherwise the client gets the rest of its patience (a slow or distant broker still has the
+#: full bootstrap time).
+FIRST_BOOTSTRAP_MS = 2000
+
+
+def nobody_listens(bootstrap: str, timeout: float = 2.0) -> bool:
+    """True if every address of ``bootstrap`` refuses a TCP connection (nothing listens there);
+    False if one accepts, or does not answer at all (a firewall, a slow network: wait for it)."""
+    for address in bootstrap.split(","):
+        host, _, port = address.strip().rpartition(":")
+        try:
+            socket.create_connection((host, int(port)), timeout=timeout).close()
+            return False
+        except ConnectionRefusedError:
+            continue
+        except (OSError, ValueError):
+            return False
+    return True
 
 
 def unreachable(settings: Settings, exc: Exception) -> BrokerError:
@@ -31,6 +57,28 @@ def unreachable(settings: Settings, exc: Exception) -> BrokerError:
     )
 
 
+def connect(settings: Settings, factory: Callable[..., Any], conf: dict[str, Any]) -> Any:
+    """``factory(**conf)`` (a kafka-python client, which bootstraps in its constructor), refusing a
+    TLS mismatch within ``FIRST_BOOTSTRAP_MS`` instead of the whole bootstrap timeout."""
+    from kafka.errors import KafkaTimeoutError
+
+    from streams.kafka.tls import refused
+
+    patience = int(conf.get("bootstrap_timeout_ms", 30000))
+    first = min(FIRST_BOOTSTRAP_MS, patience)
+    started = time.monotonic()
+    try:
+        return factory(**{**conf, "bootstrap_timeout_ms": first})
+    except KafkaTimeoutError as exc:
+        tls = refused(settings.bootstrap, settings.client_options(), exc)
+        if tls is not None:
+            raise tls from exc
+        if first >= patience or nobody_listens(settings.bootstrap):
+            raise
+    rest = patience - int((time.monotonic() - started) * 1000)
+    return factory(**{**conf, "bootstrap_timeout_ms": max(rest, first)})
+
+
 def producer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-def]
     from kafka.errors import KafkaError
 
@@ -50,7 +98,7 @@ def producer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-d
         **overrides,
     }
     try:
-        return KafkaProducer(**conf)
+        return connect(settings, KafkaProducer, conf)
     except KafkaError as exc:
         raise unreachable(settings, exc) from exc
 
@@ -69,6 +117,6 @@ def consumer(settings: Settings, **overrides: Any):  # type: ignore[no-untyped-d
         **overrides,
     }
     try:
-        return KafkaConsumer(**conf)
+        return connect(settings, KafkaConsumer, conf)
     except KafkaError as exc:
         raise unreachable(settings, exc) from exc

@@ -31,8 +31,8 @@ NODE_PROPERTIES = """\
 process.roles=broker,controller
 node.id={node}
 controller.quorum.voters={voters}
-listeners={listener}://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}
-advertised.listeners={listener}://127.0.0.1:{port}
+listeners={listener}://{host}:{port},CONTROLLER://{host}:{cport}
+advertised.listeners={listener}://{host}:{port}
 inter.broker.listener.name={listener}
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,{listener}:{listener}
@@ -83,6 +83,7 @@ class Layout:
     cluster_id: str
     secure: bool = False
     tls: bool = False
+    mtls: bool = False  # with tls: every client must show a certificate from the hub's CA
 
     @property
     def bootstrap(self) -> str:
@@ -109,9 +110,10 @@ class Cluster:
             raw = json.loads(self.layout_file.read_text())
         except (OSError, ValueError):
             return None
-        return Layout(tuple(Node(**n) for n in raw["nodes"]), raw["cluster_id"], raw["secure"], raw["tls"])
+        return Layout(tuple(Node(**n) for n in raw["nodes"]), raw["cluster_id"], raw["secure"], raw["tls"],
+                      raw.get("mtls", False))  # fmt: skip
 
-    def _plan(self, nodes: int, port: int, secure: bool, tls: bool) -> Layout:
+    def _plan(self, nodes: int, port: int, secure: bool, tls: bool, mtls: bool) -> Layout:
         from streams.kafka.broker import EmbeddedBroker
 
         if nodes < 1:
@@ -140,12 +142,13 @@ class Cluster:
             EmbeddedBroker(self.settings).cluster_id(),
             secure,
             tls,
+            mtls,
         )
 
     def _save(self, layout: Layout) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         body = {"nodes": [asdict(n) for n in layout.nodes], "cluster_id": layout.cluster_id,
-                "secure": layout.secure, "tls": layout.tls}  # fmt: skip
+                "secure": layout.secure, "tls": layout.tls, "mtls": layout.mtls}  # fmt: skip
         self.layout_file.write_text(json.dumps(body, indent=2) + "\n")
 
     def node_dir(self, n: int) -> Path:
@@ -170,15 +173,23 @@ class Cluster:
         if layout.tls:
             from streams.kafka.tls import tls_dir
 
-            conf.update(security_protocol="SASL_SSL" if layout.secure else "SSL",
-                        ssl_cafile=str(tls_dir(self.settings.home) / "ca.pem"))  # fmt: skip
+            d = tls_dir(self.settings.home)
+            conf.update(
+                security_protocol="SASL_SSL" if layout.secure else "SSL", ssl_cafile=str(d / "ca.pem")
+            )
+            if layout.mtls:  # the hub's own client certificate
+                conf.update(ssl_certfile=str(d / "hub.crt"), ssl_keyfile=str(d / "hub.key"))
         return conf
 
     def admin(self, layout: Layout, timeout: float = 5.0) -> Any:
         from kafka.admin import KafkaAdminClient
 
-        return KafkaAdminClient(bootstrap_servers=layout.bootstrap, request_timeout_ms=int(timeout * 1000),
-                                client_id="fiulink-cluster", **self.client_config(layout))  # fmt: skip
+        # A probe: give up after ``timeout`` (kafka-python's bootstrap would retry a node that is not
+        # listening yet for 30 s, its backoff doubling to 30 s); the callers poll again.
+        ms = int(timeout * 1000)
+        return KafkaAdminClient(bootstrap_servers=layout.bootstrap, request_timeout_ms=ms, bootstrap_timeout_ms=ms,
+                                reconnect_backoff_max_ms=500, client_id="fiulink-cluster",
+                                **self.client_config(layout))  # fmt: skip
 
     def brokers_up(self, layout: Layout) -> set[int]:
         """Ids of the brokers the cluster metadata lists as alive (empty if none answers)."""
@@ -210,7 +221,7 @@ class Cluster:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self, nodes: int = 3, port: int | None = None, secure: bool = False, tls: bool = False,
-              timeout: float = 120.0) -> Layout:  # fmt: skip
+              timeout: float = 120.0, mtls: bool = False) -> Layout:  # fmt: skip
         """Start every node (formatting fresh storage the first time) and wait until all answer."""
         layout = self.layout()
         if layout is None:
@@ -219,12 +230,12 @@ class Cluster:
                     f"{self.dir} holds a single-node broker; a cluster needs its own FIULINK_HOME",
                     hint="use another FIULINK_HOME, or `fiulink broker stop` and delete that directory",
                 )
-            layout = self._plan(nodes, port or self.settings.port, secure, tls)
+            layout = self._plan(nodes, port or self.settings.port, secure, tls, mtls)
             self._save(layout)
-        elif (layout.secure, layout.tls) != (secure, tls) or len(layout.nodes) != nodes:
+        elif (layout.secure, layout.tls, layout.mtls) != (secure, tls, mtls) or len(layout.nodes) != nodes:
             raise BrokerError(
                 f"the cluster under {self.dir} was set up with {describe(layout)}; it cannot start "
-                f"as --nodes {nodes}{' --secure' if secure else ''}{' --tls' if tls else ''}",
+                f"as {flags(nodes, secure, tls, mtls)}",
                 hint=f"start it as it was set up, or use a fresh FIULINK_HOME ({describe(layout)})",
             )
         for node in layout.nodes:
@@ -269,31 +280,46 @@ class Cluster:
         return layout
 
     def _write_properties(self, layout: Layout, node: Node, props: Path) -> None:
+        text = self.node_properties(layout, node)
+        if layout.secure:  # holds passwords
+            props.unlink(missing_ok=True)
+            fd = os.open(props, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+        props.write_text(text)
+
+    def node_properties(self, layout: Layout, node: Node, hosts: dict[int, str] | None = None,
+                        data: Path | None = None, mount: Path | None = None) -> str:  # fmt: skip
+        """Node ``node``'s server.properties: on loopback here, or (``streams/kafka/deploy.py``) on
+        its own host ``hosts[id]`` (the name it listens on and its certificate names), with its
+        data in ``data`` and its TLS files under ``mount`` as the broker sees them."""
         rf, isr = durability(len(layout.nodes))
         listener = {(False, False): "PLAINTEXT", (True, False): "SASL_PLAINTEXT",
                     (False, True): "SSL", (True, True): "SASL_SSL"}[(layout.secure, layout.tls)]  # fmt: skip
-        voters = ",".join(f"{m.id}@127.0.0.1:{m.controller_port}" for m in layout.nodes)
+        host = (hosts or {}).get
+        voters = ",".join(f"{m.id}@{host(m.id, '127.0.0.1')}:{m.controller_port}" for m in layout.nodes)
         text = NODE_PROPERTIES.format(node=node.id, voters=voters, listener=listener, port=node.port,
-                                      cport=node.controller_port, data=self.node_dir(node.id) / "data",
-                                      partitions=self.settings.partitions, rf=rf, isr=isr)  # fmt: skip
+                                      cport=node.controller_port, data=data or self.node_dir(node.id) / "data",
+                                      partitions=self.settings.partitions, rf=rf, isr=isr,
+                                      host=host(node.id, "127.0.0.1"))  # fmt: skip
         if layout.secure:
             from streams.kafka import secure
 
             hub, controller = secure_passwords(self.settings)
             sec = secure.server_properties(hub, controller)
-            if layout.tls:  # the same settings for the listener named SASL_SSL
+            if layout.tls:  # the same settings for the listener named SASL_SSL; the controller's too
                 sec = sec.replace("listener.name.sasl_plaintext.", "listener.name.sasl_ssl.").replace(
-                    ",SASL_PLAINTEXT:SASL_PLAINTEXT", ",SASL_SSL:SASL_SSL"
+                    "=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+                    "=CONTROLLER:SASL_SSL,SASL_SSL:SASL_SSL",
                 )
             text += sec
-            props.unlink(missing_ok=True)
-            fd = os.open(props, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # holds passwords
-            os.close(fd)
         if layout.tls:
             from streams.kafka.tls import server_properties
 
-            text += server_properties(self.settings.home, node.id, listener)
-        props.write_text(text)
+            name = host(node.id, f"node-{node.id}")
+            hosts_of = (name,) if hosts else ("127.0.0.1", "localhost")
+            text += server_properties(self.settings.home, node.id, listener, mtls=layout.mtls, name=name,
+                                      hosts=hosts_of, mount=mount)  # fmt: skip
+        return text
 
     def _format_args(self, layout: Layout) -> list[str]:
         if not layout.secure:
@@ -391,10 +417,13 @@ def secure_passwords(settings: Settings) -> tuple[str, str]:
 
 
 def describe(layout: Layout) -> str:
-    return (
-        f"--nodes {len(layout.nodes)}"
-        + (" --secure" if layout.secure else "")
-        + (" --tls" if layout.tls else "")
+    return flags(len(layout.nodes), layout.secure, layout.tls, layout.mtls)
+
+
+def flags(nodes: int, secure: bool, tls: bool, mtls: bool) -> str:
+    """The `broker start` flags of such a cluster."""
+    return f"--nodes {nodes}" + "".join(
+        f" --{name}" for name, on in (("secure", secure), ("tls", tls), ("mtls", mtls)) if on
     )
 
 

@@ -262,7 +262,7 @@ def describe_produce_quotas(admin: Any) -> dict[str, float]:
     }
 
 
-def _check_fiu(fiu: str) -> None:
+def check_fiu(fiu: str) -> None:
     if not _NAME.match(fiu) or fiu.lower() in RESERVED:
         raise ConfigError(
             f"{fiu!r} cannot be an FIU principal",
@@ -280,7 +280,7 @@ def grant_acls(settings: Settings, fius: Iterable[str]) -> list[Any]:
 
     fius = sorted(set(fius))
     for fiu in fius:
-        _check_fiu(fiu)
+        check_fiu(fiu)
     hub = settings.as_principal(HUB, principal_password(settings, HUB))
     users = load_credentials(settings)
     new = {fiu: secrets.token_urlsafe(32) for fiu in fius if fiu not in users}

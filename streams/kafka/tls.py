@@ -7,10 +7,14 @@ Under ``$FIULINK_HOME/broker/tls``: ``ca.pem`` (give it to every client: FIULINK
 certificate, 0600) and ``hub.pem``/``hub.key`` (a client certificate for mutual TLS). The broker
 requests a client certificate (``ssl.client.auth=requested``): a client that shows one must show
 one signed by this CA; authentication stays SASL/SCRAM, so FIUs need no certificate of their own.
+With ``--mtls`` it requires one (``required``): ``fiu-<FIU>.crt``/``.key`` from
+``fiulink broker client-cert --fiu XX`` (``client_cert``). The KRaft controller listener speaks
+TLS too (SASL_SSL), with the same certificates.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import os
@@ -30,7 +34,7 @@ def tls_dir(home: Path) -> Path:
     return home / "broker" / "tls"
 
 
-def _private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to a new file created 0600."""
     path.unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -88,7 +92,7 @@ def ensure_ca(home: Path) -> Path:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _private(ca_key, _key_pem(key))
+    write_private(ca_key, _key_pem(key))
     ca_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return ca_pem
 
@@ -143,25 +147,54 @@ def issue(
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     cert = builder.sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    _private(d / f"{name}.key", _key_pem(key))
+    write_private(d / f"{name}.key", _key_pem(key))
     (d / f"{name}.crt").write_bytes(cert_pem)
-    _private(out, _key_pem(key) + cert_pem)
+    write_private(out, _key_pem(key) + cert_pem)
     return out
 
 
-def server_properties(home: Path, node: int, listener: str = "SASL_SSL") -> str:
-    """What ``--tls`` adds to a node's server.properties: its PEM key store and the CA."""
-    keystore = issue(home, f"node-{node}", server=True)
+def client_cert(home: Path, fiu: str) -> tuple[Path, Path]:
+    """(certificate, key) of ``fiu``'s client certificate, signed by the hub's CA (made once)."""
+    if not (tls_dir(home) / "ca.key").exists():
+        raise BrokerError(
+            f"no hub CA under {tls_dir(home)}",
+            hint="run this where the hub's broker was started with `fiulink broker start --secure --tls` "
+            "(same FIULINK_HOME)",
+        )
+    issue(home, f"fiu-{fiu}", server=False)
+    return tls_dir(home) / f"fiu-{fiu}.crt", tls_dir(home) / f"fiu-{fiu}.key"
+
+
+def server_properties(
+    home: Path,
+    node: int,
+    listener: str = "SASL_SSL",
+    mtls: bool = False,
+    *,
+    name: str | None = None,
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+    mount: Path | None = None,
+) -> str:
+    """What ``--tls`` adds to a node's server.properties: its PEM key store (certificate ``name``
+    for ``hosts``) and the CA, as paths under ``mount`` if the broker sees the TLS directory
+    there (a container); with ``mtls`` every client (and broker) must show a certificate."""
+    keystore = issue(home, name or f"node-{node}", server=True, hosts=hosts)
     issue(home, "hub", server=False)  # a client certificate for mutual TLS
+    ca = tls_dir(home) / "ca.pem"
+    if mount is not None:
+        keystore, ca = mount / keystore.name, mount / ca.name
     return f"""\
 # -- fiulink --tls ---------------------------------------------------------------------------
-# The {listener} listener (clients and brokers between them) speaks TLS 1.2+ with a certificate
-# from the hub's CA ({tls_dir(home) / "ca.pem"}); brokers verify each other's host names.
+# The {listener} and CONTROLLER listeners (clients, brokers and controllers between them) speak
+# TLS 1.2+ with a certificate from the hub's CA ({ca}); brokers and
+# controllers verify each other's host names and show their own certificate as clients.
 ssl.keystore.type=PEM
 ssl.keystore.location={keystore}
 ssl.truststore.type=PEM
-ssl.truststore.location={tls_dir(home) / "ca.pem"}
-ssl.client.auth=requested
+ssl.truststore.location={ca}
+# On SASL listeners only the listener-prefixed ssl.client.auth counts (KIP-684).
+listener.name.{listener.lower()}.ssl.client.auth={"required" if mtls else "requested"}
+listener.name.controller.ssl.client.auth={"required" if mtls else "requested"}
 ssl.enabled.protocols=TLSv1.3,TLSv1.2
 ssl.endpoint.identification.algorithm=https
 """
@@ -195,7 +228,9 @@ def diagnose(bootstrap: str, client: Mapping[str, Any], timeout: float = 3.0) ->
         try:
             with probe.wrap_socket(raw, server_hostname=host):
                 speaks_tls = True
-        except (ssl.SSLError, OSError):
+        except ssl.SSLError as exc:  # an alert is the broker speaking TLS (TLS 1.2 refusing no cert)
+            speaks_tls = "ALERT" in (exc.reason or "")
+        except OSError:
             speaks_tls = False
     cafile = client.get("ssl_cafile")
     if speaks_tls and not cafile:
@@ -212,15 +247,35 @@ def diagnose(bootstrap: str, client: Mapping[str, Any], timeout: float = 3.0) ->
         assert ctx is not None
         with (
             socket.create_connection((host, int(port)), timeout=timeout) as s,
-            ctx.wrap_socket(s, server_hostname=host),
+            ctx.wrap_socket(s, server_hostname=host) as tls,
         ):
+            # TLS 1.3: the broker refuses a client certificate (or its absence) only after the
+            # handshake, with an alert; a broker that accepted waits for a request instead.
+            tls.settimeout(1.0)
+            with contextlib.suppress(TimeoutError):
+                tls.recv(1)
             return None
     except ssl.SSLCertVerificationError as exc:
         return (
             f"the broker's TLS certificate at {host}:{port} failed verification against "
             f"FIULINK_SSL_CAFILE={cafile}: {exc.verify_message} (is it the hub's ca.pem?)"
         )
-    except (ssl.SSLError, OSError) as exc:
+    except ssl.SSLError as exc:
+        if client.get("ssl_certfile"):
+            if "CERTIFICATE" in (exc.reason or "") or "UNKNOWN_CA" in (exc.reason or ""):
+                return (
+                    f"the broker at {host}:{port} refused this client's certificate "
+                    f"(FIULINK_SSL_CERTFILE={client['ssl_certfile']}: {exc.reason}); it must be "
+                    "signed by the hub's CA"
+                )
+        elif "CERTIFICATE" in (exc.reason or "") or "HANDSHAKE_FAILURE" in (exc.reason or ""):
+            return (
+                f"the broker at {host}:{port} requires a client certificate (mutual TLS), and this "
+                "client shows none (set FIULINK_SSL_CERTFILE and FIULINK_SSL_KEYFILE: the hub "
+                "operator makes them with `fiulink broker client-cert --fiu XX`)"
+            )
+        return f"the TLS handshake with {host}:{port} failed: {exc}"
+    except OSError as exc:
         return f"the TLS handshake with {host}:{port} failed: {exc}"
 
 

@@ -31,16 +31,17 @@ def admin_client(settings: Settings):  # type: ignore[no-untyped-def]
     from kafka.admin import KafkaAdminClient
     from kafka.errors import KafkaError
 
-    try:
-        return KafkaAdminClient(
-            bootstrap_servers=settings.bootstrap,
-            request_timeout_ms=15000,
-            client_id="fiulink-admin",
-            **settings.client_options(),
-        )
-    except KafkaError as exc:
-        from streams.kafka.clients import unreachable
+    from streams.kafka.clients import connect, unreachable
 
+    conf = {
+        "bootstrap_servers": settings.bootstrap,
+        "request_timeout_ms": 15000,
+        "client_id": "fiulink-admin",
+        **settings.client_options(),
+    }
+    try:
+        return connect(settings, KafkaAdminClient, conf)
+    except KafkaError as exc:
         raise unreachable(settings, exc) from exc
 
 

@@ -4,6 +4,7 @@ with three replicas and min.insync.replicas 2, one node stopped and started alon
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -41,7 +42,11 @@ def test_three_nodes_replicate_every_topic(cluster_env: dict[str, str], tmp_path
     feed = f"{prefix}reports.FR"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
+        deadline = time.monotonic() + 30  # the node this client asks may learn of them a moment later
         ours = [t for t in admin.list_topics() if t.startswith(prefix)]
+        while len(ours) < 9 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            ours = [t for t in admin.list_topics() if t.startswith(prefix)]
         assert len(ours) >= 9  # sightings, matches, audit, dead letters, changelogs, per-FIU topics
         for t in admin.describe_topics(ours):
             assert {len(p["replica_nodes"]) for p in t["partitions"]} == {3}, t
