@@ -26,7 +26,15 @@ from typing import Any
 from streams.core.identifiers.bech32 import encode_segwit
 from streams.core.identifiers.evm import eip55_checksum
 from streams.errors import InputError
-from streams.generate_entities import FIRST, NEGATIVES, VARIANTS, Identities, negative_pair, variant_pair
+from streams.generate_entities import (
+    FIRST,
+    NEGATIVES,
+    VARIANTS,
+    Identities,
+    PoolExhausted,
+    negative_pair,
+    variant_pair,
+)
 
 FIU_CODES = ["FR", "DE", "NL", "SG", "IT", "ES", "BE", "AT", "PL", "SE", "PT", "IE", "LU", "CH", "GB", "JP"]
 PEOPLE = [
@@ -186,13 +194,23 @@ def generate(n_fius: int, n_reports: int, seed: int, out: Path, hot_threshold: i
     for i in range(max(1, n_reports // 20)):
         a, b = pair()
         how = VARIANTS[i % len(VARIANTS)]
-        sa, sb = (g.person(e) for e in variant_pair(g.ids, how))
+        try:
+            drawn = variant_pair(g.ids, how)
+        except PoolExhausted:  # a large feed used up the companies or a script's names
+            how = "typo"
+            drawn = variant_pair(g.ids, how)
+        sa, sb = (g.person(e) for e in drawn)
         ra, rb = add(g.report(a, sa)), add(g.report(b, sb))
         fuzzy.append((a, ra["report_id"], b, rb["report_id"], sa["kind"], how))
     for i in range(max(1, n_reports // 40)):
         a, b = pair()
         how = NEGATIVES[i % len(NEGATIVES)]
-        sa, sb = (g.person(e) for e in negative_pair(g.ids, how))
+        try:
+            drawn = negative_pair(g.ids, how)
+        except PoolExhausted:
+            how = "namesake"
+            drawn = negative_pair(g.ids, how)
+        sa, sb = (g.person(e) for e in drawn)
         ra, rb = add(g.report(a, sa)), add(g.report(b, sb))
         negatives.append(
             {"fius": [a, b], "reports": [ra["report_id"], rb["report_id"]], "kind": sa["kind"], "why": how}

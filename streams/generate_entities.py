@@ -94,8 +94,16 @@ class Person:
         return [f"{y}", f"{y}-{m:02d}", f"{y}-{m:02d}-{d:02d}"][precision - 1]
 
 
+class PoolExhausted(Exception):
+    """A name pool (companies, a script's names) has no identity left that was not drawn."""
+
+
+TRIES = 500  # draws before a pool counts as exhausted
+
+
 class Identities:
-    """Draws persons and companies, never two with the same name and birth year (companies: name)."""
+    """Draws persons and companies, never two with the same name and birth year (companies: name).
+    A small pool (companies, the scripts' names) runs out on a large feed: ``PoolExhausted``."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -111,7 +119,7 @@ class Identities:
         return True
 
     def person(self, middle: bool = False, script: str | None = None) -> Person:
-        while True:
+        for _ in range(TRIES):
             birth = self._birth()
             if script is None:
                 p = Person(self.rng.choice(FIRST), f"{self.rng.choice(LAST)}-{self.rng.choice(LAST)}"
@@ -123,12 +131,14 @@ class Identities:
                 p = Person(g[1], f[1], None, birth, (g[0], f[0], g[2], f[2]))
             if self.take((p.given.lower(), p.family.lower(), str(birth[0]))):
                 return p
+        raise PoolExhausted(f"no {script or 'latin'} person left to draw")
 
     def company(self) -> tuple[str, tuple[str, str, str]]:
-        while True:
+        for _ in range(TRIES):
             name = f"{self.rng.choice(COMPANY_A)} {self.rng.choice(COMPANY_B)}"
             if self.take(("company", name.lower())):
                 return name, self.rng.choice(LEGAL_FORMS)
+        raise PoolExhausted("no company name left to draw")
 
 
 def subject(names: list[str], birth_date: str | None = None, nationalities: list[str] | None = None,

@@ -137,3 +137,21 @@ def test_score_links_counts_exact_and_fuzzy_apart() -> None:
     assert s["fuzzy_missed_by_variant"] == {}
     assert s["hard_negatives_linked"] == {"namesake": 1}
     assert score_links(truth, [])["fuzzy_missed_by_variant"] == {"script": 1, "typo": 1}
+
+
+def test_a_used_up_pool_says_so_and_a_large_feed_falls_back_to_latin_persons(tmp_path: Path) -> None:
+    from streams.generate_entities import COMPANY_A, COMPANY_B, PoolExhausted
+
+    ids = Identities(random.Random(3))
+    names = {ids.company()[0] for _ in range(len(COMPANY_A) * len(COMPANY_B) // 2)}
+    with pytest.raises(PoolExhausted):
+        for _ in range(len(COMPANY_A) * len(COMPANY_B)):
+            names.add(ids.company()[0])
+    # 20,000 reports plant more companies than the pool holds: the rest are Latin persons
+    generate(4, 20_000, 5, tmp_path)
+    truth = json.loads((tmp_path / "truth.json").read_text())
+    why = [n["why"] for n in truth["hard_negatives"]]
+    assert len(why) == 20_000 // 40
+    assert 0 < why.count("company_word") < why.count("similar_name")  # the companies ran out...
+    assert why.count("namesake") > why.count("similar_name")  # ...and namesakes stood in
+    assert any(f["variant"] == "legal_form" for f in truth["fuzzy_links"])
