@@ -150,6 +150,8 @@ class EmbeddedBroker:
                     hint="pass --port N or set FIULINK_BOOTSTRAP=127.0.0.1:N",
                 )
         cport = free_port()
+        while cport == port:  # the client port may be unbound yet: never give both listeners one
+            cport = free_port()
         data = self.dir / "data"
         self.dir.mkdir(parents=True, exist_ok=True)
         props = self.dir / "server.properties"
